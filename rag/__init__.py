@@ -1,0 +1,1 @@
+"""Discourse-comparison question answering over news articles, with verbatim, offset-checked citations."""

@@ -1,0 +1,137 @@
+"""Grounded answers: compose from verbatim spans, abstain when the corpus is silent, verify before showing.
+
+The default composer needs no language model: it cites the units that answer the question and shows
+each one verbatim, so speakers, cues and "according to" chains stay exactly as the article has them.
+`verify` checks any answer, whoever composed it, against the article texts by character offsets.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from rag.lexical import QUESTION_WORDS, content_terms, name_terms, recall, tokens
+
+if TYPE_CHECKING:
+    from llama_index.core.schema import NodeWithScore
+
+MAX_QUESTION_CHARS = 2000
+MAX_CITED = 3
+# A unit is cited beside the best one when its reranked score is this close to the best's.
+SCORE_MARGIN = 0.12
+# Below this bi-encoder cosine, or this share of the question's content words, the corpus is silent.
+MIN_COSINE = 0.30
+MIN_TERM_RECALL = 0.5
+EXCERPT_LINE = re.compile(r"^> (?P<excerpt>.*) \[(?P<n>\d+)\]$")
+CITATION_MARK = re.compile(r"\[(\d+)\]")
+QUOTED = (re.compile(r"“([^”\n]*)”"), re.compile(r"«\s?([^»\n]*?)\s?»"), re.compile(r'"([^"\n]*)"'))
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked; the message is meant for the user."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    article_id: str
+    outlet: str
+    start: int
+    end: int
+    text: str
+    title: str = ""
+    date: str = ""
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    attributions: list[dict[str, Any]] = field(default_factory=list)
+    verified: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def check_question(question: str) -> str:
+    cleaned = " ".join(question.split())
+    if not cleaned:
+        raise QuestionError("The question is empty.")
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"The question is {len(cleaned):,} characters long; ask in at most {MAX_QUESTION_CHARS:,}."
+        )
+    return cleaned
+
+
+def abstention(question: str, reason: str) -> Answer:
+    return Answer(question, f"The indexed articles do not answer this question. {reason}".strip(), True)
+
+
+def _missing_words(question: str, wanted: set[str], present: set[str]) -> list[str]:
+    missing = wanted - present
+    words = [w for w in tokens(question) if w.lower() not in QUESTION_WORDS]
+    return list(dict.fromkeys(w for w in words if content_terms(w) & missing))
+
+
+def compose(question: str, hits: list[NodeWithScore], texts: dict[str, str]) -> Answer:
+    """Cite the best-supported units verbatim, or abstain when they do not cover the question."""
+    if not hits:
+        return abstention(question, "No indexed passage is related to it.")
+    best = hits[0]
+    chosen = [hit for hit in hits[:MAX_CITED] if (hit.score or 0) >= (best.score or 0) - SCORE_MARGIN]
+    present = set().union(*(content_terms(hit.node.get_content()) for hit in chosen))
+    names, terms = name_terms(question), content_terms(question)
+    if names - present:
+        missing = ", ".join(_missing_words(question, names, present))
+        return abstention(question, f"No passage found about: {missing}.")
+    if best.node.metadata.get("cosine", 1.0) < MIN_COSINE or recall(terms, present) < MIN_TERM_RECALL:
+        missing = ", ".join(_missing_words(question, terms, present))
+        return abstention(question, f"The closest passages do not mention: {missing}." if missing else "")
+    citations: list[Citation] = []
+    lines: list[str] = []
+    for article_id in dict.fromkeys(hit.node.metadata["article_id"] for hit in chosen):
+        meta = next(hit.node.metadata for hit in chosen if hit.node.metadata["article_id"] == article_id)
+        lines.append(f"{meta['outlet']} ({meta['date']}) reports:")
+        for hit in chosen:
+            if hit.node.metadata["article_id"] != article_id:
+                continue
+            start, end = int(hit.node.metadata["start"]), int(hit.node.metadata["end"])
+            n = len(citations) + 1
+            text = texts[article_id][start:end]
+            citations.append(Citation(n, article_id, meta["outlet"], start, end, text, meta["title"], meta["date"]))
+            lines.append(f"> {text} [{n}]")
+    return Answer(question, "\n".join(lines), False, citations)
+
+
+def verify(answer: Answer, texts: dict[str, str]) -> list[str]:
+    """Every problem that makes an answer unfit to show; an empty list means it may be shown."""
+    problems: list[str] = []
+    by_n = {c.n: c for c in answer.citations}
+    for c in answer.citations:
+        article = texts.get(c.article_id)
+        if article is None:
+            problems.append(f"citation [{c.n}] names unknown article {c.article_id!r}")
+        elif not (0 <= c.start < c.end <= len(article)) or article[c.start : c.end] != c.text:
+            problems.append(f"citation [{c.n}] text is not article[{c.start}:{c.end}]")
+    if answer.abstained:
+        return problems + (["an abstention carries citations"] if answer.citations else [])
+    if not answer.citations:
+        problems.append("an answer without citations")
+    marks = {int(n) for n in CITATION_MARK.findall(answer.answer)}
+    problems += [f"[{n}] has no citation" for n in sorted(marks - set(by_n))]
+    problems += [f"citation [{n}] is never referred to" for n in sorted(set(by_n) - marks)]
+    for line in answer.answer.splitlines():
+        match = EXCERPT_LINE.match(line)
+        if match and int(match["n"]) in by_n and match["excerpt"] not in by_n[int(match["n"])].text:
+            problems.append(f"excerpt for [{match['n']}] is not verbatim in its citation")
+    cited = [c.text for c in answer.citations]
+    for pattern in QUOTED:
+        for quoted in pattern.findall(answer.answer):
+            if quoted.strip() and not any(quoted in text for text in cited):
+                problems.append(f"quoted text not found verbatim in a cited span: {quoted[:80]!r}")
+    return problems

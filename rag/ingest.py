@@ -1,0 +1,150 @@
+"""Article files -> validated articles -> sentence units -> embeddings -> Chroma + catalog.
+
+Idempotent and incremental: an article whose content hash is already committed costs nothing; a changed
+one replaces its units; units of removed or half-ingested versions are swept. See `store` for why a
+crash never leaves a half-written article visible.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tqdm import tqdm
+
+from rag.chunking import Chunk, chunk_article
+from rag.corpus import Article, CorpusError, article_files, load_article
+from rag.embedding import embed_model
+from rag.store import Catalog
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
+    from llama_index.core.schema import TextNode
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    units: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(self.added)} added",
+            f"{len(self.updated)} updated",
+            f"{len(self.unchanged)} unchanged",
+            f"{len(self.errors)} rejected",
+            f"{self.units} units embedded in {self.seconds:.1f}s",
+        ]
+        return ", ".join(parts)
+
+
+def unit_nodes(article: Article, chunks: list[Chunk]) -> list[TextNode]:
+    """llama-index nodes for an article's units; metadata carries what a citation needs."""
+    from llama_index.core.schema import TextNode
+
+    content_hash = article.content_hash
+    shown = {"article_id": article.id, "outlet": article.outlet, "date": article.date, "title": article.title}
+    return [
+        TextNode(
+            id_=f"{article.id}@{content_hash[:16]}#{chunk.index}",
+            text=chunk.text,
+            metadata={**shown, "content_hash": content_hash, "unit": chunk.index,
+                      "start": chunk.start, "end": chunk.end},
+            excluded_embed_metadata_keys=[*shown, "content_hash", "unit", "start", "end"],
+            excluded_llm_metadata_keys=["content_hash", "unit", "start", "end"],
+            start_char_idx=chunk.start,
+            end_char_idx=chunk.end,
+        )
+        for chunk in chunks
+    ]
+
+
+def load_articles(paths: Iterable[str | Path], report: IngestReport) -> list[Article]:
+    """Validate every file; a bad file or a duplicate is reported and skipped, never fatal to the rest."""
+    articles: list[Article] = []
+    seen_ids: dict[str, str] = {}
+    seen_bodies: dict[str, str] = {}
+    for path in article_files(paths):
+        try:
+            article = load_article(path)
+        except CorpusError as exc:
+            report.errors.append(str(exc))
+            continue
+        if article.id in seen_ids:
+            report.errors.append(f"{path}: id {article.id!r} is already used by {seen_ids[article.id]}")
+            continue
+        if article.body_hash in seen_bodies:
+            report.errors.append(f"{path}: same text as {seen_bodies[article.body_hash]}; skipped as duplicate")
+            continue
+        seen_ids[article.id] = seen_bodies[article.body_hash] = str(path)
+        articles.append(article)
+    return articles
+
+
+def ingest_articles(
+    articles: list[Article], catalog: Catalog, collection: Collection, report: IngestReport, progress: bool
+) -> None:
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    vector_store = ChromaVectorStore(chroma_collection=collection)
+    committed = catalog.hashes()
+    committed_bodies = catalog.body_hashes()
+    todo: list[Article] = []
+    for article in articles:
+        if committed.get(article.id) == article.content_hash:
+            report.unchanged.append(article.id)
+        elif committed_bodies.get(article.body_hash, article.id) != article.id:
+            other = committed_bodies[article.body_hash]
+            report.errors.append(f"{article.source}: same text as indexed article {other!r}; skipped as duplicate")
+        else:
+            todo.append(article)
+    for article in tqdm(todo, desc="indexing", unit="article", disable=not progress or not todo):
+        nodes = unit_nodes(article, chunk_article(article))
+        vectors = embed_model().get_text_embedding_batch([node.text for node in nodes])
+        for node, vector in zip(nodes, vectors, strict=True):
+            node.embedding = vector
+        _delete_units(collection, article.id, keep_hash=committed.get(article.id))
+        if nodes:
+            vector_store.add(nodes)
+        catalog.commit(article, len(nodes))
+        _delete_units(collection, article.id, keep_hash=article.content_hash)
+        (report.updated if article.id in committed else report.added).append(article.id)
+        report.units += len(nodes)
+
+
+def ingest(
+    paths: Iterable[str | Path], catalog: Catalog, collection: Collection, progress: bool = True
+) -> IngestReport:
+    started = time.perf_counter()
+    report = IngestReport()
+    ingest_articles(load_articles(paths, report), catalog, collection, report, progress)
+    sweep_orphans(catalog, collection)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def remove_article(article_id: str, catalog: Catalog, collection: Collection) -> bool:
+    """Hide first (catalog), then delete units: a crash in between leaves nothing visible."""
+    removed = catalog.remove(article_id)
+    collection.delete(where={"article_id": article_id})
+    return removed
+
+
+def sweep_orphans(catalog: Catalog, collection: Collection) -> None:
+    """Delete units of articles the catalog does not hold (left by a crash or a removal)."""
+    ids = sorted(catalog.hashes())
+    collection.delete(where={"article_id": {"$nin": ids}} if ids else {"article_id": {"$ne": ""}})
+
+
+def _delete_units(collection: Collection, article_id: str, keep_hash: str | None) -> None:
+    where: dict = {"article_id": article_id}
+    if keep_hash:
+        where = {"$and": [where, {"content_hash": {"$ne": keep_hash}}]}
+    collection.delete(where=where)

@@ -1,0 +1,138 @@
+"""Persistence: a SQLite catalog of committed articles and a Chroma collection of embedded units.
+
+The catalog is the single source of truth for what is visible. Ingest writes an article's units to
+Chroma first, then commits its catalog row, then deletes units of older versions; units whose
+(article, content hash) is not in the catalog are invisible to retrieval and swept on the next ingest.
+So a crash at any point never shows a half-written article.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from contextlib import closing
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlparse
+
+from rag.config import Config, go_offline
+from rag.corpus import Article
+from rag.embedding import MODEL_KEY
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    body_hash TEXT NOT NULL,
+    title TEXT NOT NULL,
+    outlet TEXT NOT NULL,
+    date TEXT NOT NULL,
+    url TEXT,
+    language TEXT NOT NULL,
+    source TEXT NOT NULL,
+    text TEXT NOT NULL,
+    n_units INTEGER NOT NULL,
+    ingested_at REAL NOT NULL
+)
+"""
+ARTICLE_FIELDS = ("id", "title", "outlet", "date", "url", "language", "source", "text")
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    article: Article
+    content_hash: str
+    n_units: int
+    ingested_at: float
+
+
+class Catalog:
+    """Committed articles, their texts (citations are sliced from these) and content hashes."""
+
+    def __init__(self, config: Config) -> None:
+        config.home.mkdir(parents=True, exist_ok=True)
+        self._path = config.catalog_path
+        with closing(self._connect()) as conn, conn:
+            conn.execute(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self._path, timeout=30)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    def _query(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        with closing(self._connect()) as conn:
+            return conn.execute(sql, args).fetchall()
+
+    def entries(self) -> list[CatalogEntry]:
+        return [_entry(row) for row in self._query("SELECT * FROM articles ORDER BY date, id")]
+
+    def get(self, article_id: str) -> CatalogEntry | None:
+        rows = self._query("SELECT * FROM articles WHERE id = ?", (article_id,))
+        return _entry(rows[0]) if rows else None
+
+    def hashes(self) -> dict[str, str]:
+        return {row["id"]: row["content_hash"] for row in self._query("SELECT id, content_hash FROM articles")}
+
+    def body_hashes(self) -> dict[str, str]:
+        return {row["body_hash"]: row["id"] for row in self._query("SELECT id, body_hash FROM articles")}
+
+    def texts(self, article_ids: set[str]) -> dict[str, str]:
+        if not article_ids:
+            return {}
+        marks = ",".join("?" * len(article_ids))
+        rows = self._query(f"SELECT id, text FROM articles WHERE id IN ({marks})", tuple(article_ids))
+        return {row["id"]: row["text"] for row in rows}
+
+    def commit(self, article: Article, n_units: int) -> None:
+        with closing(self._connect()) as conn, conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    article.id, article.content_hash, article.body_hash, article.title, article.outlet, article.date,
+                    article.url, article.language, article.source, article.text, n_units, time.time(),
+                ),
+            )
+
+    def remove(self, article_id: str) -> bool:
+        with closing(self._connect()) as conn, conn:
+            return conn.execute("DELETE FROM articles WHERE id = ?", (article_id,)).rowcount > 0
+
+
+def _entry(row: sqlite3.Row) -> CatalogEntry:
+    article = Article(**{name: row[name] for name in ARTICLE_FIELDS})
+    return CatalogEntry(article, row["content_hash"], row["n_units"], row["ingested_at"])
+
+
+def chroma_client(config: Config) -> ClientAPI:
+    """Embedded persistent Chroma by default; a Chroma server when a URL is configured."""
+    go_offline()
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False)
+    if config.chroma_url:
+        url = urlparse(config.chroma_url)
+        if not url.hostname:
+            raise ValueError(f"Chroma URL {config.chroma_url!r} has no host; expected http://HOST:PORT")
+        return chromadb.HttpClient(
+            host=url.hostname,
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=settings,
+        )
+    config.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(config.chroma_dir), settings=settings)
+
+
+def unit_collection(client: ClientAPI) -> Collection:
+    """One collection per embedding model, cosine space, with no embedding function of Chroma's own."""
+    return client.get_or_create_collection(
+        name=f"units_{MODEL_KEY}",
+        embedding_function=None,
+        configuration={"hnsw": {"space": "cosine"}},
+    )
