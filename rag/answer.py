@@ -11,7 +11,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from rag.lexical import QUESTION_WORDS, content_terms, name_terms, recall, tokens
+from rag.lexical import QUESTION_WORDS, content_terms, matched, name_terms, recall, speaker_asked, tokens
 
 if TYPE_CHECKING:
     from llama_index.core.schema import NodeWithScore
@@ -20,8 +20,8 @@ MAX_QUESTION_CHARS = 2000
 MAX_CITED = 3
 # A unit is cited beside the best one when its reranked score is this close to the best's.
 SCORE_MARGIN = 0.12
-# Below this bi-encoder cosine, or this share of the question's content words, the corpus is silent.
-MIN_COSINE = 0.30
+# Below this best bi-encoder cosine, or this share of the question's content words, the corpus is silent.
+MIN_COSINE = 0.20
 MIN_TERM_RECALL = 0.5
 EXCERPT_LINE = re.compile(r"^> (?P<excerpt>.*) \[(?P<n>\d+)\]$")
 CITATION_MARK = re.compile(r"\[(\d+)\]")
@@ -73,25 +73,45 @@ def abstention(question: str, reason: str) -> Answer:
 
 
 def _missing_words(question: str, wanted: set[str], present: set[str]) -> list[str]:
-    missing = wanted - present
+    missing = wanted - matched(wanted, present)
     words = [w for w in tokens(question) if w.lower() not in QUESTION_WORDS]
     return list(dict.fromkeys(w for w in words if content_terms(w) & missing))
 
 
-def compose(question: str, hits: list[NodeWithScore], texts: dict[str, str]) -> Answer:
-    """Cite the best-supported units verbatim, or abstain when they do not cover the question."""
+def unanswered_reason(question: str, hits: list[NodeWithScore]) -> str | None:
+    """Why the retrieved passages cannot answer the question, or None when they can.
+
+    The bi-encoder alone cannot tell "What did Olaf Scholz say?" (cosine 0.57 to a passage about
+    another speaker) from a real paraphrase, so three lexical tests come first: every name in the
+    question occurs in a candidate; a speaker asked about ("What did X say?") is named in one candidate;
+    at least half of the question's content words occur in the candidates.
+    """
     if not hits:
-        return abstention(question, "No indexed passage is related to it.")
+        return "No indexed passage is related to it."
+    passages = [content_terms(hit.node.get_content()) for hit in hits]
+    present = set().union(*passages)
+    names = name_terms(question)
+    if matched(names, present) != names:
+        return f"No passage found about: {', '.join(_missing_words(question, names, present))}."
+    speaker = speaker_asked(question)
+    speaker_terms = content_terms(speaker) if speaker else set()
+    if speaker_terms and not any(matched(speaker_terms, terms) == speaker_terms for terms in passages):
+        return f"No passage reports what {speaker} said."
+    terms = content_terms(question)
+    if recall(terms, present) < MIN_TERM_RECALL:
+        return f"The closest passages do not mention: {', '.join(_missing_words(question, terms, present))}."
+    if max(hit.node.metadata.get("cosine", 1.0) for hit in hits) < MIN_COSINE:
+        return "No passage is close enough in meaning."
+    return None
+
+
+def compose(question: str, hits: list[NodeWithScore], texts: dict[str, str]) -> Answer:
+    """Cite the best-supported units verbatim, or abstain when the candidates do not cover the question."""
+    reason = unanswered_reason(question, hits)
+    if reason:
+        return abstention(question, reason)
     best = hits[0]
     chosen = [hit for hit in hits[:MAX_CITED] if (hit.score or 0) >= (best.score or 0) - SCORE_MARGIN]
-    present = set().union(*(content_terms(hit.node.get_content()) for hit in chosen))
-    names, terms = name_terms(question), content_terms(question)
-    if names - present:
-        missing = ", ".join(_missing_words(question, names, present))
-        return abstention(question, f"No passage found about: {missing}.")
-    if best.node.metadata.get("cosine", 1.0) < MIN_COSINE or recall(terms, present) < MIN_TERM_RECALL:
-        missing = ", ".join(_missing_words(question, terms, present))
-        return abstention(question, f"The closest passages do not mention: {missing}." if missing else "")
     citations: list[Citation] = []
     lines: list[str] = []
     for article_id in dict.fromkeys(hit.node.metadata["article_id"] for hit in chosen):

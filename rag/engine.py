@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from rag.answer import Answer, abstention, check_question, compose, verify
 from rag.config import Config, go_offline
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from llama_index.core.schema import NodeWithScore
 
 DEFAULT_TOP_K = 5
+RetrievalMode = Literal["dense", "bm25", "hybrid", "hybrid+rerank"]
+RETRIEVAL_MODES: tuple[RetrievalMode, ...] = ("dense", "bm25", "hybrid", "hybrid+rerank")
 
 
 class Engine:
@@ -69,8 +71,14 @@ class Engine:
         found = self.collection.get(ids=node_ids, include=["embeddings"])
         return dict(zip(found["ids"], found["embeddings"], strict=True))
 
-    def retrieve(self, question: str, top_k: int = DEFAULT_TOP_K, article_ids: Sequence[str] | None = None) -> list[NodeWithScore]:
-        """Hybrid candidates -> visible units only -> question-aware rerank."""
+    def retrieve(
+        self,
+        question: str,
+        top_k: int = DEFAULT_TOP_K,
+        article_ids: Sequence[str] | None = None,
+        mode: RetrievalMode = "hybrid+rerank",
+    ) -> list[NodeWithScore]:
+        """Candidates (dense, BM25 or both fused) -> visible units only -> optional question-aware rerank."""
         from llama_index.core.schema import QueryBundle
 
         from rag.embedding import embed_model
@@ -80,10 +88,19 @@ class Engine:
         if not committed:
             return []
         bundle = QueryBundle(question, embedding=embed_model().get_query_embedding(question))
-        hits = hybrid_retriever(self.index, self._lexical_retriever(committed), article_ids).retrieve(bundle)
+        lexical = self._lexical_retriever(committed)
+        if mode == "bm25":
+            retriever = lexical
+        elif mode == "dense":
+            retriever = hybrid_retriever(self.index, None, article_ids)
+        else:
+            retriever = hybrid_retriever(self.index, lexical, article_ids)
+        hits = retriever.retrieve(bundle) if retriever else []
         visible = VisibleUnits(committed=committed, article_ids=frozenset(article_ids) if article_ids else None)
-        reranker = QuestionAwareReranker(vectors_for=self._vectors, top_n=top_k)
-        return reranker.postprocess_nodes(visible.postprocess_nodes(hits, bundle), bundle)
+        hits = visible.postprocess_nodes(hits, bundle)
+        if mode != "hybrid+rerank":
+            return hits[:top_k]
+        return QuestionAwareReranker(vectors_for=self._vectors, top_n=top_k).postprocess_nodes(hits, bundle)
 
     def ask(self, question: str, top_k: int = DEFAULT_TOP_K, article_ids: Sequence[str] | None = None) -> Answer:
         """A verified answer; raises QuestionError for a question that cannot be asked."""

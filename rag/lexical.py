@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cache
 
@@ -20,7 +21,14 @@ QUESTION_WORDS = frozenset(
     saying tell tells told state states stated mention mentions mentioned according accord source sources
     claim claims claimed think thinks thought view views position positions stance opinion does did
     anyone someone somebody anybody something anything give gives given describe described explain
+    differ differs difference differences compare compared comparison contrast reason reasons side sides
     """.split()
+)
+
+SPEAKER_QUESTION = re.compile(
+    r"^(?:what|how|why)\s+(?:did|does|do|has|have|had)\s+(?P<speaker>.+?)\s+"
+    r"(?:say|said|tell|told|think|warn|warned|claim|argue|believe|mean|propose|admit|state|announce|reply|respond)\b",
+    re.IGNORECASE,
 )
 
 
@@ -46,5 +54,23 @@ def name_terms(question: str) -> set[str]:
     return set(_stemmer().stemWords(names))
 
 
+def _same_root(a: str, b: str) -> bool:
+    """Stems of one word family ("russia"/"russian", "europ"/"european"), which Snowball keeps apart."""
+    if a == b:
+        return True
+    shared = len(os.path.commonprefix([a, b]))
+    return shared >= max(4, min(len(a), len(b)) - 1)
+
+
+def matched(wanted: set[str], present: set[str]) -> set[str]:
+    return {w for w in wanted if w in present or any(_same_root(w, p) for p in present)}
+
+
+def speaker_asked(question: str) -> str | None:
+    """The speaker in "What did X say / tell / warn …?" questions, whose words must all be found together."""
+    match = SPEAKER_QUESTION.match(question.strip())
+    return match["speaker"] if match else None
+
+
 def recall(wanted: set[str], present: set[str]) -> float:
-    return len(wanted & present) / len(wanted) if wanted else 1.0
+    return len(matched(wanted, present)) / len(wanted) if wanted else 1.0

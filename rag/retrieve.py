@@ -22,7 +22,8 @@ from llama_index.retrievers.bm25 import BM25Retriever
 
 from rag.lexical import content_terms, name_terms, recall
 
-NAME_WEIGHT = 0.3
+# Chosen on eval/qa-seed.jsonl (hit@1 0.84 dense, 0.90 fused, 0.94 reranked); see the README's figures.
+NAME_WEIGHT = 0.1
 TERM_WEIGHT = 0.2
 CANDIDATES_PER_RETRIEVER = 20
 

@@ -1,0 +1,196 @@
+"""`python -m rag …`: ingest, ask, list, remove, add, serve. Commands that need no model start fast."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from rag.answer import Answer, QuestionError
+from rag.config import PROJECT_ROOT, Config
+from rag.corpus import Article, CorpusError, read_text, slugify, write_article_file
+
+DEFAULT_QA = PROJECT_ROOT / "eval" / "qa-seed.jsonl"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m rag", description=__doc__)
+    parser.add_argument("--home", help="data folder (Chroma files, catalog); default $RAG_HOME or ./.rag")
+    parser.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ingest = sub.add_parser("ingest", help="add or update articles (default: the corpus folder)")
+    ingest.add_argument("paths", nargs="*", help="article files or folders")
+    ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    ask = sub.add_parser("ask", help="answer a question with verbatim citations")
+    ask.add_argument("question", nargs="?", help="the question")
+    ask.add_argument("--batch", type=Path, help="file with one question a line, or JSONL rows with 'question'")
+    ask.add_argument("--json", action="store_true", help="print JSON (one object per line with --batch)")
+    ask.add_argument("--top-k", type=int, default=5, help="passages to consider (default 5)")
+    ask.add_argument("--article", action="append", dest="articles", help="search only this article id")
+
+    articles = sub.add_parser("articles", help="list indexed articles, or remove one")
+    articles.add_argument("action", nargs="?", choices=["list", "remove"], default="list")
+    articles.add_argument("article_id", nargs="?", help="id of the article to remove")
+    articles.add_argument("--json", action="store_true")
+
+    add = sub.add_parser("add", help="store a plain-text article in the corpus with its metadata and index it")
+    add.add_argument("file", type=Path)
+    add.add_argument("--title", required=True)
+    add.add_argument("--outlet", required=True)
+    add.add_argument("--date", required=True, help="YYYY-MM-DD")
+    add.add_argument("--url")
+    add.add_argument("--id", dest="article_id", help="default: outlet-date-title slug")
+    add.add_argument("--language", default="en")
+
+    ev = sub.add_parser("eval", help="run a QA file and print metrics")
+    ev.add_argument("--qa", type=Path, default=DEFAULT_QA, help=f"JSONL QA file (default {DEFAULT_QA.name})")
+    ev.add_argument("--json", action="store_true")
+    ev.add_argument("--no-ingest", action="store_true", help="evaluate what is indexed, skip ingesting")
+
+    serve = sub.add_parser("serve", help="ingest the corpus and start the chat page")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("RAG_PORT", "7860")))
+    serve.add_argument("--no-ingest", action="store_true", help="serve what is indexed, skip ingesting")
+    return parser
+
+
+def _engine(args: argparse.Namespace):
+    from rag.engine import Engine
+
+    return Engine(Config.from_env(home=args.home, chroma_url=args.chroma_url))
+
+
+def _print_answer(answer: Answer, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        return
+    print(answer.answer)
+    for c in answer.citations:
+        print(f"  [{c.n}] {c.article_id} ({c.outlet}, {c.date}) chars {c.start}-{c.end}")
+
+
+def _batch_questions(path: Path) -> Iterator[str]:
+    for line_no, line in enumerate(read_text(path).splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("{"):
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise CorpusError(path, f"line {line_no} is not valid JSON ({exc.msg})") from exc
+            if not isinstance(row, dict) or not isinstance(row.get("question"), str):
+                raise CorpusError(path, f"line {line_no} has no 'question' string")
+            yield row["question"]
+        else:
+            yield line
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    if (args.question is None) == (args.batch is None):
+        raise QuestionError("Give either a QUESTION or --batch FILE.")
+    engine = _engine(args)
+    if args.question is not None:
+        _print_answer(engine.ask(args.question, args.top_k, args.articles), args.json)
+        return 0
+    for question in _batch_questions(args.batch):
+        try:
+            _print_answer(engine.ask(question, args.top_k, args.articles), args.json)
+        except QuestionError as exc:
+            print(json.dumps({"question": question[:200], "error": str(exc)}) if args.json else f"error: {exc}")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    report = _engine(args).ingest(args.paths or None, progress=not args.quiet)
+    for error in report.errors:
+        print(f"rejected: {error}", file=sys.stderr)
+    print(report.summary())
+    return 1 if report.errors else 0
+
+
+def cmd_articles(args: argparse.Namespace) -> int:
+    if args.action == "remove":
+        if not args.article_id:
+            raise QuestionError("Name the article to remove: python -m rag articles remove ID")
+        if not _engine(args).remove(args.article_id):
+            print(f"error: no indexed article with id {args.article_id!r}", file=sys.stderr)
+            return 1
+        print(f"removed {args.article_id}")
+        return 0
+    from rag.store import Catalog
+
+    entries = Catalog(Config.from_env(home=args.home)).entries()
+    if args.json:
+        rows = [{**e.article.metadata(), "units": e.n_units, "content_hash": e.content_hash} for e in entries]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif not entries:
+        print("no articles indexed; run: python -m rag ingest")
+    for e in [] if args.json else entries:
+        print(f"{e.article.id}\t{e.article.date}\t{e.article.outlet}\t{e.n_units} units\t{e.article.title}")
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    text = read_text(args.file)
+    if text.startswith("---"):
+        raise CorpusError(args.file, "already has front matter; use `python -m rag ingest FILE` instead")
+    from rag.corpus import parse_article, render_article_file
+
+    draft = Article(
+        id=args.article_id or f"{slugify(args.outlet, 30)}-{args.date}-{slugify(args.title, 60)}",
+        title=args.title, outlet=args.outlet, date=args.date, url=args.url, language=args.language, text=text,
+    )
+    article = parse_article(render_article_file(draft), args.file)
+    config = Config.from_env(home=args.home, chroma_url=args.chroma_url)
+    target = write_article_file(article, config.corpus_dir)
+    print(f"stored {target}")
+    return cmd_ingest(argparse.Namespace(**{**vars(args), "paths": [target], "quiet": True}))
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from rag.evaluate import evaluate, format_table
+
+    engine = _engine(args)
+    if not args.no_ingest:
+        engine.ingest(progress=False)
+    summary = evaluate(engine, args.qa, progress=not args.json)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        return 0
+    print(format_table(summary))
+    for failure in summary["failures"]:
+        print(f"FAILED {failure['id']} ({failure['kind']}): {failure['question']}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    if not args.no_ingest:
+        report = engine.ingest()
+        for error in report.errors:
+            print(f"rejected: {error}", file=sys.stderr)
+        print(report.summary())
+    from ui.app import launch
+
+    launch(engine, host=args.host, port=args.port)
+    return 0
+
+
+COMMANDS = {"eval": cmd_eval, "ask": cmd_ask, "ingest": cmd_ingest, "articles": cmd_articles, "add": cmd_add, "serve": cmd_serve}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (CorpusError, QuestionError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
