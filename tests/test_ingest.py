@@ -1,0 +1,86 @@
+from pathlib import Path
+
+import pytest
+
+from rag.engine import Engine
+from rag.store import Catalog
+from tests.conftest import SEED_ARTICLE, SEED_ID, article_file
+
+STORY = (
+    "The mayor of Eastport announced a new bridge on Tuesday. "
+    '"This bridge will connect our people," Mayor Ana Ortiz said at the ceremony.\n\n'
+    "Critics, according to the Eastport Herald, called the plan too costly.\n"
+)
+
+
+def unit_ids(engine: Engine, article_id: str) -> list[str]:
+    return engine.collection.get(where={"article_id": article_id})["ids"]
+
+
+def test_reingesting_unchanged_files_does_no_work(fresh_engine: Engine) -> None:
+    first = fresh_engine.ingest(progress=False)
+    before = fresh_engine.collection.count()
+    second = fresh_engine.ingest(progress=False)
+    assert first.added == [SEED_ID] and first.units == before > 0
+    assert second.unchanged == [SEED_ID] and second.units == 0 and not second.added
+    assert fresh_engine.collection.count() == before
+
+
+def test_changed_article_replaces_its_units(fresh_engine: Engine, corpus_copy: Path) -> None:
+    path = article_file(corpus_copy, "bridge.md", STORY, id="bridge")
+    fresh_engine.ingest(progress=False)
+    old = set(unit_ids(fresh_engine, "bridge"))
+    path.write_text(path.read_text(encoding="utf-8") + "\nThe council will vote on the bridge in May.\n", encoding="utf-8")
+    report = fresh_engine.ingest(progress=False)
+    new = set(unit_ids(fresh_engine, "bridge"))
+    assert report.updated == ["bridge"] and report.unchanged == [SEED_ID]
+    assert not old & new and len(new) == fresh_engine.catalog.get("bridge").n_units == len(old) + 1
+    answer = fresh_engine.ask("When will the council vote on the bridge?")
+    assert not answer.abstained and "May" in answer.answer
+
+
+def test_removed_article_leaves_nothing(fresh_engine: Engine, corpus_copy: Path) -> None:
+    article_file(corpus_copy, "bridge.md", STORY, id="bridge")
+    fresh_engine.ingest(progress=False)
+    assert fresh_engine.remove("bridge")
+    assert unit_ids(fresh_engine, "bridge") == [] and fresh_engine.catalog.get("bridge") is None
+    assert not fresh_engine.remove("bridge")
+    assert fresh_engine.ask("What did Mayor Ana Ortiz say about the bridge?").abstained
+
+
+def test_crash_mid_ingest_leaves_no_half_written_article(
+    fresh_engine: Engine, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh_engine.ingest(progress=False)
+    article_file(corpus_copy, "bridge.md", STORY, id="bridge")
+
+    def crash(*_: object) -> None:
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(Catalog, "commit", crash)
+    with pytest.raises(RuntimeError, match="power cut"):
+        fresh_engine.ingest(progress=False)
+    assert unit_ids(fresh_engine, "bridge"), "units were written before the crash"
+    assert fresh_engine.catalog.get("bridge") is None
+    assert fresh_engine.ask("What did Mayor Ana Ortiz say about the bridge?").abstained
+    monkeypatch.undo()
+    report = fresh_engine.ingest(progress=False)
+    assert report.added == ["bridge"]
+    assert len(unit_ids(fresh_engine, "bridge")) == fresh_engine.catalog.get("bridge").n_units
+
+
+def test_bad_files_and_duplicates_are_rejected_without_losing_the_rest(
+    fresh_engine: Engine, corpus_copy: Path
+) -> None:
+    (corpus_copy / "empty.md").write_bytes(b"")
+    (corpus_copy / "binary.txt").write_bytes(b"\x89PNG\x00\x00")
+    (corpus_copy / "copy.md").write_bytes(SEED_ARTICLE.read_bytes().replace(b"id: mna-", b"id: copy-of-mna-"))
+    article_file(corpus_copy, "bridge.md", STORY, id="bridge")
+    report = fresh_engine.ingest(progress=False)
+    assert len(report.added) == 2 and "bridge" in report.added
+    assert {SEED_ID, f"copy-of-{SEED_ID}"} & set(report.added), "one of the two identical texts is kept"
+    assert len(report.errors) == 3
+    assert any("empty" in e for e in report.errors) and any("binary" in e for e in report.errors)
+    assert any("duplicate" in e for e in report.errors)
+    later = article_file(corpus_copy, "later.md", STORY, id="bridge-again")
+    assert "duplicate" in fresh_engine.ingest([later], progress=False).errors[0]

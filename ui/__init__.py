@@ -1,0 +1,1 @@
+"""The Gradio chat page; all retrieval and answering lives in `rag`."""
