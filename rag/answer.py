@@ -62,9 +62,7 @@ def check_question(question: str) -> str:
     if not cleaned:
         raise QuestionError("The question is empty.")
     if len(cleaned) > MAX_QUESTION_CHARS:
-        raise QuestionError(
-            f"The question is {len(cleaned):,} characters long; ask in at most {MAX_QUESTION_CHARS:,}."
-        )
+        raise QuestionError(f"The question is {len(cleaned):,} characters long; ask in at most {MAX_QUESTION_CHARS:,}.")
     return cleaned
 
 

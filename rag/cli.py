@@ -144,7 +144,12 @@ def cmd_add(args: argparse.Namespace) -> int:
 
     draft = Article(
         id=args.article_id or f"{slugify(args.outlet, 30)}-{args.date}-{slugify(args.title, 60)}",
-        title=args.title, outlet=args.outlet, date=args.date, url=args.url, language=args.language, text=text,
+        title=args.title,
+        outlet=args.outlet,
+        date=args.date,
+        url=args.url,
+        language=args.language,
+        text=text,
     )
     article = parse_article(render_article_file(draft), args.file)
     config = Config.from_env(home=args.home, chroma_url=args.chroma_url)
@@ -182,7 +187,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"eval": cmd_eval, "ask": cmd_ask, "ingest": cmd_ingest, "articles": cmd_articles, "add": cmd_add, "serve": cmd_serve}
+COMMANDS = {
+    "eval": cmd_eval,
+    "ask": cmd_ask,
+    "ingest": cmd_ingest,
+    "articles": cmd_articles,
+    "add": cmd_add,
+    "serve": cmd_serve,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

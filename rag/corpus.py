@@ -86,9 +86,7 @@ def read_text(path: Path) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CorpusError(
-            path, f"is not valid UTF-8 (bad byte at offset {exc.start}); re-save it as UTF-8"
-        ) from exc
+        raise CorpusError(path, f"is not valid UTF-8 (bad byte at offset {exc.start}); re-save it as UTF-8") from exc
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise CorpusError(path, "file holds only white space")
@@ -124,9 +122,7 @@ def parse_article(text: str, source: str | Path, default_id: str | None = None) 
         raise CorpusError(source, "article body is empty")
     article_id = str(meta.get("id") or default_id or "").strip()
     if not ID_PATTERN.match(article_id):
-        raise CorpusError(
-            source, f"id {article_id!r} must be lower-case letters, digits, '.', '_' or '-' (max 128)"
-        )
+        raise CorpusError(source, f"id {article_id!r} must be lower-case letters, digits, '.', '_' or '-' (max 128)")
     return Article(
         id=article_id,
         title=_single_line(meta["title"], "title", source),

@@ -63,7 +63,9 @@ class Engine:
             from rag.retrieve import lexical_retriever
 
             nodes = ChromaVectorStore(chroma_collection=self.collection).get_nodes(None)
-            visible = [n for n in nodes if committed.get(n.metadata.get("article_id")) == n.metadata.get("content_hash")]
+            visible = [
+                n for n in nodes if committed.get(n.metadata.get("article_id")) == n.metadata.get("content_hash")
+            ]
             self._lexical = (committed, lexical_retriever(visible))
         return self._lexical[1]
 

@@ -14,8 +14,16 @@ from rag.corpus import CorpusError, read_text
 from rag.engine import RETRIEVAL_MODES, Engine
 
 KINDS = ("fact", "attribution", "compare", "unanswerable", "cross_article")
-QA_FIELDS = {"id": str, "question": str, "kind": str, "answer": str, "evidence": list, "must": list,
-             "must_not": list, "abstain": bool}
+QA_FIELDS = {
+    "id": str,
+    "question": str,
+    "kind": str,
+    "answer": str,
+    "evidence": list,
+    "must": list,
+    "must_not": list,
+    "abstain": bool,
+}
 RETRIEVAL_DEPTH = 10
 
 
@@ -73,12 +81,19 @@ def run_row(engine: Engine, row: dict) -> RowResult:
     else:
         text = answer.answer
         correct = (
-            not answer.abstained
-            and all(m in text for m in row["must"])
-            and not any(m in text for m in row["must_not"])
+            not answer.abstained and all(m in text for m in row["must"]) and not any(m in text for m in row["must_not"])
         )
-    return RowResult(row["id"], row["kind"], row["question"], row["abstain"], answer.abstained, correct, ranks,
-                     seconds, answer.answer)
+    return RowResult(
+        row["id"],
+        row["kind"],
+        row["question"],
+        row["abstain"],
+        answer.abstained,
+        correct,
+        ranks,
+        seconds,
+        answer.answer,
+    )
 
 
 def _retrieval(results: list[RowResult], mode: str) -> dict[str, float]:
@@ -105,8 +120,11 @@ def summarize(results: list[RowResult]) -> dict:
     seconds = sorted(r.seconds for r in results)
     return {
         "overall": group(results),
-        "by_kind": {kind: group([r for r in results if r.kind == kind]) for kind in KINDS
-                    if any(r.kind == kind for r in results)},
+        "by_kind": {
+            kind: group([r for r in results if r.kind == kind])
+            for kind in KINDS
+            if any(r.kind == kind for r in results)
+        },
         "latency_ms": {
             "median": 1000 * statistics.median(seconds),
             "p95": 1000 * seconds[min(len(seconds) - 1, int(0.95 * len(seconds)))],
@@ -130,9 +148,10 @@ def format_table(summary: dict) -> str:
         shown = " | ".join("–" if c is None else f"{c:.2f}" for c in cells)
         lines.append(f"| {name} | {g['rows']} | {g['correct']:.2f} | {shown} |")
     o, latency = summary["overall"], summary["latency_ms"]
-    precision, recall = (
-        "–" if v is None else f"{v:.2f}" for v in (o["abstention_precision"], o["abstention_recall"])
-    )
-    lines += ["", f"abstention precision {precision}, recall {recall}; "
-              f"answer latency median {latency['median']:.0f} ms, p95 {latency['p95']:.0f} ms"]
+    precision, recall = ("–" if v is None else f"{v:.2f}" for v in (o["abstention_precision"], o["abstention_recall"]))
+    lines += [
+        "",
+        f"abstention precision {precision}, recall {recall}; "
+        f"answer latency median {latency['median']:.0f} ms, p95 {latency['p95']:.0f} ms",
+    ]
     return "\n".join(lines)

@@ -55,8 +55,13 @@ def unit_nodes(article: Article, chunks: list[Chunk]) -> list[TextNode]:
         TextNode(
             id_=f"{article.id}@{content_hash[:16]}#{chunk.index}",
             text=chunk.text,
-            metadata={**shown, "content_hash": content_hash, "unit": chunk.index,
-                      "start": chunk.start, "end": chunk.end},
+            metadata={
+                **shown,
+                "content_hash": content_hash,
+                "unit": chunk.index,
+                "start": chunk.start,
+                "end": chunk.end,
+            },
             excluded_embed_metadata_keys=[*shown, "content_hash", "unit", "start", "end"],
             excluded_llm_metadata_keys=["content_hash", "unit", "start", "end"],
             start_char_idx=chunk.start,

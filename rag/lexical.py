@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from functools import cache
 
@@ -58,7 +57,7 @@ def _same_root(a: str, b: str) -> bool:
     """Stems of one word family ("russia"/"russian", "europ"/"european"), which Snowball keeps apart."""
     if a == b:
         return True
-    shared = len(os.path.commonprefix([a, b]))
+    shared = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
     return shared >= max(4, min(len(a), len(b)) - 1)
 
 

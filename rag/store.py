@@ -93,8 +93,18 @@ class Catalog:
             conn.execute(
                 "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
-                    article.id, article.content_hash, article.body_hash, article.title, article.outlet, article.date,
-                    article.url, article.language, article.source, article.text, n_units, time.time(),
+                    article.id,
+                    article.content_hash,
+                    article.body_hash,
+                    article.title,
+                    article.outlet,
+                    article.date,
+                    article.url,
+                    article.language,
+                    article.source,
+                    article.text,
+                    n_units,
+                    time.time(),
                 ),
             )
 

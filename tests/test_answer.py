@@ -16,11 +16,11 @@ CITATION_KEYS = {"n", "article_id", "outlet", "start", "end", "text"}
 
 def check_contract(answer: Answer, article_text: str) -> None:
     data = json.loads(json.dumps(answer.to_dict()))
-    assert CONTRACT_KEYS <= data.keys()
+    assert data.keys() >= CONTRACT_KEYS
     marks = {int(n) for n in re.findall(r"\[(\d+)\]", data["answer"])}
     assert marks == {c["n"] for c in data["citations"]}
     for c in data["citations"]:
-        assert CITATION_KEYS <= c.keys()
+        assert c.keys() >= CITATION_KEYS
         assert c["text"] == article_text[c["start"] : c["end"]]
     cited = [c["text"] for c in data["citations"]]
     for pattern in QUOTED:
@@ -74,7 +74,9 @@ def test_verifier_rejects_tampered_answers(seeded_engine: Engine) -> None:
     assert any("not verbatim" in p for p in verify(speaker, texts))
     invented = dataclasses.replace(good, answer=good.answer + "\nIt said “Europe is ready to fight.” [1]")
     assert any("quoted text not found" in p for p in verify(invented, texts))
-    shifted = dataclasses.replace(good, citations=[dataclasses.replace(good.citations[0], start=good.citations[0].start + 1)])
+    shifted = dataclasses.replace(
+        good, citations=[dataclasses.replace(good.citations[0], start=good.citations[0].start + 1)]
+    )
     assert any("is not article" in p for p in verify(shifted, texts))
     dangling = dataclasses.replace(good, answer=good.answer + " [7]")
     assert any("[7] has no citation" in p for p in verify(dangling, texts))

@@ -65,7 +65,9 @@ def test_html_and_instructions_in_a_body_are_kept_as_text(tmp_path: Path) -> Non
 
 def test_crlf_body_and_bom_are_handled(tmp_path: Path) -> None:
     path = tmp_path / "crlf.md"
-    path.write_bytes(b"\xef\xbb\xbf---\r\ntitle: t\r\noutlet: o\r\ndate: 2025-01-01\r\n---\r\nLine one.\r\nLine two.\r\n")
+    path.write_bytes(
+        b"\xef\xbb\xbf---\r\ntitle: t\r\noutlet: o\r\ndate: 2025-01-01\r\n---\r\nLine one.\r\nLine two.\r\n"
+    )
     assert load_article(path).text == "Line one.\r\nLine two.\r\n"
 
 

@@ -30,7 +30,9 @@ def test_changed_article_replaces_its_units(fresh_engine: Engine, corpus_copy: P
     path = article_file(corpus_copy, "bridge.md", STORY, id="bridge")
     fresh_engine.ingest(progress=False)
     old = set(unit_ids(fresh_engine, "bridge"))
-    path.write_text(path.read_text(encoding="utf-8") + "\nThe council will vote on the bridge in May.\n", encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nThe council will vote on the bridge in May.\n", encoding="utf-8"
+    )
     report = fresh_engine.ingest(progress=False)
     new = set(unit_ids(fresh_engine, "bridge"))
     assert report.updated == ["bridge"] and report.unchanged == [SEED_ID]
@@ -69,9 +71,7 @@ def test_crash_mid_ingest_leaves_no_half_written_article(
     assert len(unit_ids(fresh_engine, "bridge")) == fresh_engine.catalog.get("bridge").n_units
 
 
-def test_bad_files_and_duplicates_are_rejected_without_losing_the_rest(
-    fresh_engine: Engine, corpus_copy: Path
-) -> None:
+def test_bad_files_and_duplicates_are_rejected_without_losing_the_rest(fresh_engine: Engine, corpus_copy: Path) -> None:
     (corpus_copy / "empty.md").write_bytes(b"")
     (corpus_copy / "binary.txt").write_bytes(b"\x89PNG\x00\x00")
     (corpus_copy / "copy.md").write_bytes(SEED_ARTICLE.read_bytes().replace(b"id: mna-", b"id: copy-of-mna-"))

@@ -32,7 +32,9 @@ def build(engine: Engine) -> gr.Blocks:
         return history, "", sources_html(answer, texts)
 
     with gr.Blocks(title="News discourse Q&A") as page:
-        gr.Markdown("## Ask the news articles\nEvery answer quotes the articles verbatim; expand a source to see it in context.")
+        gr.Markdown(
+            "## Ask the news articles\nEvery answer quotes the articles verbatim; expand a source to see it in context."
+        )
         with gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(label="Answers", render_markdown=False, height=420)

@@ -1,0 +1,125 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rag.config import PROJECT_ROOT
+from tests.conftest import SEED_ID
+
+
+def run_cli(
+    home: Path, *args: str, corpus: Path | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess:
+    env = {**os.environ, "RAG_HOME": str(home)}
+    if corpus:
+        env["RAG_CORPUS"] = str(corpus)
+    return subprocess.run(
+        [sys.executable, "-m", "rag", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        input=stdin,
+    )
+
+
+@pytest.fixture(scope="module")
+def cli_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("cli-home")
+    result = run_cli(home, "ingest", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "1 added" in result.stdout
+    return home
+
+
+def test_ask_json_contract(cli_home: Path) -> None:
+    result = run_cli(cli_home, "ask", "Who warned of another mobilization wave?", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert not data["abstained"] and data["citations"][0]["article_id"] == SEED_ID
+    assert "Aleksey Zhuravlev, First Deputy Chairman of the Russian State Duma Defense Committee" in data["answer"]
+
+
+def test_ask_batch_prints_one_object_per_line(cli_home: Path, tmp_path: Path) -> None:
+    batch = tmp_path / "questions.jsonl"
+    batch.write_text(
+        '{"question": "What did Peskov say?"}\nWhat did Olaf Scholz say?\n{"question": ""}\n', encoding="utf-8"
+    )
+    result = run_cli(cli_home, "ask", "--batch", str(batch), "--json")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r.get("abstained") for r in rows] == [False, True, None]
+    assert rows[2]["error"] == "The question is empty."
+
+
+def test_articles_lists_without_loading_models(cli_home: Path) -> None:
+    result = run_cli(cli_home, "articles", "--json")
+    assert [row["id"] for row in json.loads(result.stdout)] == [SEED_ID]
+    probe = (
+        "import sys; from rag.cli import main; main(['articles']); "
+        "heavy = {'torch', 'chromadb', 'llama_index.core', 'gradio'} & set(sys.modules); assert not heavy, heavy"
+    )
+    env = {**os.environ, "RAG_HOME": str(cli_home)}
+    done = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert SEED_ID in done.stdout
+
+
+def test_add_stores_and_indexes_then_remove(tmp_path: Path) -> None:
+    home, corpus = tmp_path / "home", tmp_path / "corpus"
+    body = tmp_path / "story.txt"
+    body.write_text(
+        "Officials in Northvale said the dam held. “We were lucky,” engineer Sam Lee told the Gazette.\n",
+        encoding="utf-8",
+    )
+    result = run_cli(
+        home,
+        "add",
+        str(body),
+        "--title",
+        "Dam holds",
+        "--outlet",
+        "Northvale Gazette",
+        "--date",
+        "2025-04-02",
+        corpus=corpus,
+    )
+    assert result.returncode == 0, result.stderr
+    stored = corpus / "northvale-gazette-2025-04-02-dam-holds.md"
+    assert stored.read_text(encoding="utf-8").endswith(body.read_text(encoding="utf-8"))
+    answer = json.loads(run_cli(home, "ask", "What did Sam Lee tell the Gazette?", "--json", corpus=corpus).stdout)
+    assert "engineer Sam Lee told the Gazette" in answer["answer"]
+    removed = run_cli(home, "articles", "remove", "northvale-gazette-2025-04-02-dam-holds", corpus=corpus)
+    assert removed.returncode == 0 and "removed" in removed.stdout
+    assert json.loads(run_cli(home, "articles", "--json").stdout) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ingest", "no/such/file.md"], "no such file or folder"),
+        (["ask"], "Give either a QUESTION or --batch FILE"),
+        (["add", "no/such.txt", "--title", "t", "--outlet", "o", "--date", "2025-01-01"], "cannot read file"),
+        (
+            [
+                "add",
+                "corpus/mna-2025-02-01-eu-divided-over-western-troops.md",
+                "--title",
+                "t",
+                "--outlet",
+                "o",
+                "--date",
+                "2025-01-01",
+            ],
+            "already has front matter",
+        ),
+    ],
+)
+def test_user_errors_are_one_line_messages_not_tracebacks(tmp_path: Path, args: list[str], message: str) -> None:
+    result = run_cli(tmp_path, *args)
+    assert result.returncode != 0
+    assert message in result.stderr and "Traceback" not in result.stderr
