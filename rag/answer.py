@@ -23,7 +23,8 @@ SCORE_MARGIN = 0.12
 # Below this best bi-encoder cosine, or this share of the question's content words, the corpus is silent.
 MIN_COSINE = 0.20
 MIN_TERM_RECALL = 0.5
-EXCERPT_LINE = re.compile(r"^> (?P<excerpt>.*) \[(?P<n>\d+)\]$")
+# A verbatim excerpt is a Markdown block quote (every line of it starts with "> ") ending in its [n].
+EXCERPT = re.compile(r"^> (?P<excerpt>(?:.*\n> )*.*) \[(?P<n>\d+)\]$", re.MULTILINE)
 CITATION_MARK = re.compile(r"\[(\d+)\]")
 QUOTED = (re.compile(r"“([^”\n]*)”"), re.compile(r"«\s?([^»\n]*?)\s?»"), re.compile(r'"([^"\n]*)"'))
 
@@ -122,7 +123,7 @@ def compose(question: str, hits: list[NodeWithScore], texts: dict[str, str]) -> 
             n = len(citations) + 1
             text = texts[article_id][start:end]
             citations.append(Citation(n, article_id, meta["outlet"], start, end, text, meta["title"], meta["date"]))
-            lines.append(f"> {text} [{n}]")
+            lines.append("> " + text.replace("\n", "\n> ") + f" [{n}]")
     return Answer(question, "\n".join(lines), False, citations)
 
 
@@ -143,10 +144,10 @@ def verify(answer: Answer, texts: dict[str, str]) -> list[str]:
     marks = {int(n) for n in CITATION_MARK.findall(answer.answer)}
     problems += [f"[{n}] has no citation" for n in sorted(marks - set(by_n))]
     problems += [f"citation [{n}] is never referred to" for n in sorted(set(by_n) - marks)]
-    for line in answer.answer.splitlines():
-        match = EXCERPT_LINE.match(line)
-        if match and int(match["n"]) in by_n and match["excerpt"] not in by_n[int(match["n"])].text:
-            problems.append(f"excerpt for [{match['n']}] is not verbatim in its citation")
+    for match in EXCERPT.finditer(answer.answer):
+        excerpt, n = match["excerpt"].replace("\n> ", "\n"), int(match["n"])
+        if n in by_n and excerpt not in by_n[n].text:
+            problems.append(f"excerpt for [{n}] is not verbatim in its citation")
     cited = [c.text for c in answer.citations]
     for pattern in QUOTED:
         for quoted in pattern.findall(answer.answer):
