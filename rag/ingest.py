@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
-from rag.chunking import Chunk, chunk_article
+from rag.chunking import MIN_UNIT_WORDS, Chunk, chunk_article
 from rag.corpus import Article, CorpusError, article_files, load_article
 from rag.embedding import embed_model
 from rag.store import Catalog
@@ -112,12 +112,14 @@ def ingest_articles(
             todo.append(article)
     for article in tqdm(todo, desc="indexing", unit="article", disable=not progress or not todo):
         nodes = unit_nodes(article, chunk_article(article))
+        if not nodes:
+            report.errors.append(f"{article.source}: no sentence of {MIN_UNIT_WORDS}+ words to index")
+            continue
         vectors = embed_model().get_text_embedding_batch([node.text for node in nodes])
         for node, vector in zip(nodes, vectors, strict=True):
             node.embedding = vector
         _delete_units(collection, article.id, keep_hash=committed.get(article.id))
-        if nodes:
-            vector_store.add(nodes)
+        vector_store.add(nodes)
         catalog.commit(article, len(nodes))
         _delete_units(collection, article.id, keep_hash=article.content_hash)
         (report.updated if article.id in committed else report.added).append(article.id)

@@ -82,5 +82,8 @@ def test_bad_files_and_duplicates_are_rejected_without_losing_the_rest(fresh_eng
     assert len(report.errors) == 3
     assert any("empty" in e for e in report.errors) and any("binary" in e for e in report.errors)
     assert any("duplicate" in e for e in report.errors)
+    tiny = article_file(corpus_copy, "tiny.md", "Hello.\n", id="tiny")
+    assert "no sentence of 3+ words" in fresh_engine.ingest([tiny], progress=False).errors[0]
+    assert fresh_engine.catalog.get("tiny") is None
     later = article_file(corpus_copy, "later.md", STORY, id="bridge-again")
     assert "duplicate" in fresh_engine.ingest([later], progress=False).errors[0]
