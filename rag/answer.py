@@ -23,8 +23,8 @@ SCORE_MARGIN = 0.12
 # Below this best bi-encoder cosine, or this share of the question's content words, the corpus is silent.
 MIN_COSINE = 0.20
 MIN_TERM_RECALL = 0.5
-# A verbatim excerpt is a Markdown block quote (every line of it starts with "> ") ending in its [n].
-EXCERPT = re.compile(r"^> (?P<excerpt>(?:.*\n> )*.*) \[(?P<n>\d+)\]$", re.MULTILINE)
+# A verbatim excerpt is a Markdown block quote (every line of it starts with "> ") whose last line ends in [n].
+EXCERPT_END = re.compile(r" \[(\d+)\]$")
 CITATION_MARK = re.compile(r"\[(\d+)\]")
 QUOTED = (re.compile(r"“([^”\n]*)”"), re.compile(r"«\s?([^»\n]*?)\s?»"), re.compile(r'"([^"\n]*)"'))
 
@@ -127,6 +127,23 @@ def compose(question: str, hits: list[NodeWithScore], texts: dict[str, str]) -> 
     return Answer(question, "\n".join(lines), False, citations)
 
 
+def excerpts(answer_text: str) -> list[tuple[int, str]]:
+    """The (citation number, verbatim text) of each block-quoted excerpt in an answer."""
+    found: list[tuple[int, str]] = []
+    block: list[str] = []
+    for line in answer_text.splitlines():
+        if not line.startswith("> "):
+            block = []
+            continue
+        block.append(line[2:])
+        end = EXCERPT_END.search(line)
+        if end:
+            block[-1] = block[-1][: end.start() - 2]
+            found.append((int(end[1]), "\n".join(block)))
+            block = []
+    return found
+
+
 def verify(answer: Answer, texts: dict[str, str]) -> list[str]:
     """Every problem that makes an answer unfit to show; an empty list means it may be shown."""
     problems: list[str] = []
@@ -144,8 +161,7 @@ def verify(answer: Answer, texts: dict[str, str]) -> list[str]:
     marks = {int(n) for n in CITATION_MARK.findall(answer.answer)}
     problems += [f"[{n}] has no citation" for n in sorted(marks - set(by_n))]
     problems += [f"citation [{n}] is never referred to" for n in sorted(set(by_n) - marks)]
-    for match in EXCERPT.finditer(answer.answer):
-        excerpt, n = match["excerpt"].replace("\n> ", "\n"), int(match["n"])
+    for n, excerpt in excerpts(answer.answer):
         if n in by_n and excerpt not in by_n[n].text:
             problems.append(f"excerpt for [{n}] is not verbatim in its citation")
     cited = [c.text for c in answer.citations]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import QUOTED, Answer, QuestionError, verify
+from rag.answer import QUOTED, Answer, QuestionError, excerpts, verify
 from rag.engine import Engine
 from rag.evaluate import load_qa
 from tests.conftest import SEED_ID, article_file
@@ -35,7 +35,7 @@ def test_every_answer_over_the_qa_set_is_verbatim_and_cited(seeded_engine: Engin
     assert len(rows) >= 40
     for row in rows:
         answer = seeded_engine.ask(row["question"])
-        assert answer.verified
+        assert answer.verified and "failed verification" not in answer.answer, row["id"]
         check_contract(answer, text)
         assert answer.abstained or answer.citations
 
@@ -75,8 +75,14 @@ def test_hard_wrapped_units_are_quoted_and_verified_line_by_line(fresh_engine: E
     assert not answer.abstained
     assert "> The harbour master of Westby warned on Sunday that\n> the old pier could collapse" in answer.answer
     assert verify(answer, {"pier": body}) == []
+    assert excerpts(answer.answer)[0] == (1, answer.citations[0].text)
     tampered = dataclasses.replace(answer, answer=answer.answer.replace("within a year", "within a month"))
     assert any("not verbatim" in p for p in verify(tampered, {"pier": body}))
+
+
+def test_excerpts_are_read_block_by_block() -> None:
+    text = "Outlet (2025-01-01) reports:\n> First line\n> second line. [1]\n> Another one. [2]\nplain\n> Third. [3]"
+    assert excerpts(text) == [(1, "First line\nsecond line."), (2, "Another one."), (3, "Third.")]
 
 
 def test_verifier_rejects_tampered_answers(seeded_engine: Engine) -> None:
