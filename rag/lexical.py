@@ -25,7 +25,8 @@ QUESTION_WORDS = frozenset(
 )
 
 SPEAKER_QUESTION = re.compile(
-    r"^(?:what|how|why)\s+(?:did|does|do|has|have|had)\s+(?P<speaker>.+?)\s+"
+    r"^(?:what|how|why)\s+(?:did|does|do|has|have|had)\s+"
+    r"(?P<speaker>(?:(?!\b(?:what|which|who|whom|that|with|about|and|or)\b)[^?,;])+?)\s+"
     r"(?:say|said|tell|told|think|warn|warned|claim|argue|believe|mean|propose|admit|state|announce|reply|respond)\b",
     re.IGNORECASE,
 )
