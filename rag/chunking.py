@@ -73,10 +73,6 @@ class Chunk:
     end: int
     text: str
 
-    @property
-    def node_id(self) -> str:
-        return f"{self.article_id}#{self.index}"
-
 
 @cache
 def _punkt():

@@ -10,7 +10,6 @@ from rag.config import go_offline
 if TYPE_CHECKING:
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
-MODEL_NAME = "all-MiniLM-L6-v2"
 MODEL_KEY = "minilm_l6_v2"
 EMBED_BATCH_SIZE = 64
 
