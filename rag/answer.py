@@ -11,6 +11,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from rag.attribution.spans import Attribution, Span
 from rag.lexical import QUESTION_WORDS, content_terms, matched, name_terms, recall, speaker_asked, tokens
 
 if TYPE_CHECKING:
@@ -104,15 +105,44 @@ def unanswered_reason(question: str, hits: list[NodeWithScore]) -> str | None:
     return None
 
 
-def compose(question: str, hits: list[NodeWithScore], texts: dict[str, str]) -> Answer:
-    """Cite the best-supported units verbatim, or abstain when the candidates do not cover the question."""
+def speaker_line(n: int, attribution: Attribution, cited_start: int, cited_end: int) -> str:
+    """Who said it, by which cue, through which chain: every name quoted verbatim from the cited span."""
+
+    def shown(span: Span | None) -> bool:
+        return span is not None and cited_start <= span.start and span.end <= cited_end
+
+    if shown(attribution.source):
+        who = f"“{attribution.source.text}”"
+        if shown(attribution.resolved_source):
+            who += f", i.e. “{attribution.resolved_source.text}”"
+    else:
+        who = "no named source"
+    chain = [
+        f"“{link.text}”" if link.span else link.text for link in attribution.chain if not link.span or shown(link.span)
+    ]
+    details = [f"cue “{attribution.cue.text}”", attribution.quote_type, attribution.source_kind.replace("_", " ")]
+    if any(link.role not in ("speaker", "published_by") for link in attribution.chain):
+        details.append("chain " + " → ".join(chain))
+    return f"Speaker [{n}]: {who} · " + " · ".join(details)
+
+
+def compose(
+    question: str,
+    hits: list[NodeWithScore],
+    texts: dict[str, str],
+    attributions: dict[tuple[str, int], list[Attribution]],
+    lead: str | None = None,
+    max_cited: int = MAX_CITED,
+) -> Answer:
+    """Cite the best-supported units verbatim with their speakers, or abstain when they do not cover the question."""
     reason = unanswered_reason(question, hits)
     if reason:
         return abstention(question, reason)
     best = hits[0]
-    chosen = [hit for hit in hits[:MAX_CITED] if (hit.score or 0) >= (best.score or 0) - SCORE_MARGIN]
+    chosen = [hit for hit in hits[:max_cited] if (hit.score or 0) >= (best.score or 0) - SCORE_MARGIN]
     citations: list[Citation] = []
-    lines: list[str] = []
+    shown: list[dict[str, Any]] = []
+    lines: list[str] = [lead] if lead else []
     for article_id in dict.fromkeys(hit.node.metadata["article_id"] for hit in chosen):
         meta = next(hit.node.metadata for hit in chosen if hit.node.metadata["article_id"] == article_id)
         lines.append(f"{meta['outlet']} ({meta['date']}) reports:")
@@ -124,7 +154,10 @@ def compose(question: str, hits: list[NodeWithScore], texts: dict[str, str]) -> 
             text = texts[article_id][start:end]
             citations.append(Citation(n, article_id, meta["outlet"], start, end, text, meta["title"], meta["date"]))
             lines.append("> " + text.replace("\n", "\n> ") + f" [{n}]")
-    return Answer(question, "\n".join(lines), False, citations)
+            for attribution in attributions.get((article_id, int(hit.node.metadata["unit"])), []):
+                lines.append(speaker_line(n, attribution, start, end))
+                shown.append({"n": n, "article_id": article_id, **attribution.to_dict()})
+    return Answer(question, "\n".join(lines), False, citations, shown)
 
 
 def excerpts(answer_text: str) -> list[tuple[int, str]]:
@@ -154,6 +187,14 @@ def verify(answer: Answer, texts: dict[str, str]) -> list[str]:
             problems.append(f"citation [{c.n}] names unknown article {c.article_id!r}")
         elif not (0 <= c.start < c.end <= len(article)) or article[c.start : c.end] != c.text:
             problems.append(f"citation [{c.n}] text is not article[{c.start}:{c.end}]")
+    for item in answer.attributions:
+        article = texts.get(item["article_id"], "")
+        for role in ("source", "cue", "content", "resolved_source"):
+            span = item.get(role)
+            if span and article[span["start"] : span["end"]] != span["text"]:
+                problems.append(
+                    f"attribution {role} {span['text'][:40]!r} is not article[{span['start']}:{span['end']}]"
+                )
     if answer.abstained:
         return problems + (["an abstention carries citations"] if answer.citations else [])
     if not answer.citations:

@@ -14,6 +14,7 @@ from rag.config import PROJECT_ROOT, Config
 from rag.corpus import Article, CorpusError, read_text, slugify, write_article_file
 
 DEFAULT_QA = PROJECT_ROOT / "eval" / "qa-seed.jsonl"
+DEFAULT_GOLD = PROJECT_ROOT / "eval" / "attribution" / "heldout"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,6 +47,18 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--url")
     add.add_argument("--id", dest="article_id", help="default: outlet-date-title slug")
     add.add_argument("--language", default="en")
+
+    attributions = sub.add_parser("attributions", help="who said what in an article: source, cue and content spans")
+    attributions.add_argument("target", nargs="?", help="an indexed article id, an article file or a plain .txt")
+    attributions.add_argument("--batch", type=Path, help="every .txt in a folder; one JSON object per file")
+    attributions.add_argument("--json", action="store_true")
+
+    who = sub.add_parser("who", help="speakers and what each said, grouped by speaker")
+    who.add_argument("--article", help="only this article id")
+
+    eval_attr = sub.add_parser("eval-attributions", help="span P/R/F1 of attribution extraction against gold")
+    eval_attr.add_argument("--gold", type=Path, default=DEFAULT_GOLD, help="folder of NAME.txt + NAME.ann (brat)")
+    eval_attr.add_argument("--json", action="store_true")
 
     ev = sub.add_parser("eval", help="run a QA file and print metrics")
     ev.add_argument("--qa", type=Path, default=DEFAULT_QA, help=f"JSONL QA file (default {DEFAULT_QA.name})")
@@ -174,6 +187,79 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _text_and_publisher(target: str, home: str | None) -> tuple[str, str | None]:
+    """An indexed article's text and outlet; else a file: front matter if it has one, plain text if not."""
+    from rag.store import Catalog
+
+    entry = Catalog(Config.from_env(home=home)).get(target)
+    if entry is not None:
+        return entry.article.text, entry.article.outlet
+    path = Path(target)
+    text = read_text(path)
+    if text.startswith("---"):
+        from rag.corpus import load_article
+
+        article = load_article(path)
+        return article.text, article.outlet
+    return text, None
+
+
+def cmd_attributions(args: argparse.Namespace) -> int:
+    from rag.attribution import extract_attributions
+
+    if (args.target is None) == (args.batch is None):
+        raise QuestionError("Give either an article id or FILE, or --batch DIR.")
+    if args.batch is not None:
+        files = sorted(p for p in args.batch.glob("*.txt") if p.is_file())
+        if not files:
+            raise CorpusError(args.batch, "holds no .txt files")
+        for path in files:
+            try:
+                found = [a.to_dict() for a in extract_attributions(read_text(path))]
+                print(json.dumps({"file": path.name, "attributions": found}, ensure_ascii=False))
+            except CorpusError as exc:
+                print(json.dumps({"file": path.name, "error": exc.problem}, ensure_ascii=False))
+        return 0
+    text, publisher = _text_and_publisher(args.target, args.home)
+    found = extract_attributions(text, publisher)
+    if args.json:
+        print(json.dumps([a.to_dict() for a in found], ensure_ascii=False, indent=2))
+        return 0
+    for a in found:
+        source = a.source.text if a.source else "(no source)"
+        if a.resolved_source:
+            source += f" [= {a.resolved_source.text}]"
+        print(f"{source} | {a.cue.text} | {a.quote_type}, {a.source_kind}\n    {a.content.text}")
+    return 0
+
+
+def cmd_who(args: argparse.Namespace) -> int:
+    from rag.speakers import speaker_table
+    from rag.store import Catalog
+
+    catalog = Catalog(Config.from_env(home=args.home))
+    if args.article and catalog.get(args.article) is None:
+        raise QuestionError(f"No indexed article with id {args.article!r}.")
+    rows = speaker_table(catalog.attributions({args.article} if args.article else None))
+    if not rows:
+        print("no attributions indexed; run: python -m rag ingest")
+    for article_id in dict.fromkeys(row.article_id for row in rows):
+        print(f"\n{article_id}")
+        for row in sorted((r for r in rows if r.article_id == article_id), key=lambda r: -r.count):
+            print(f"  {row.count:>2}  {row.speaker}  ({row.kind.replace('_', ' ')})")
+            for cue, content in zip(row.cues, row.contents, strict=True):
+                print(f"        {cue}: {content[:110]}{'…' if len(content) > 110 else ''}")
+    return 0
+
+
+def cmd_eval_attributions(args: argparse.Namespace) -> int:
+    from rag.attribution.evaluation import format_scores, score_folder
+
+    scores = score_folder(args.gold)
+    print(json.dumps(scores, indent=2) if args.json else format_scores(scores))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     engine = _engine(args)
     if not args.no_ingest:
@@ -188,6 +274,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
+    "attributions": cmd_attributions,
+    "who": cmd_who,
+    "eval-attributions": cmd_eval_attributions,
     "eval": cmd_eval,
     "ask": cmd_ask,
     "ingest": cmd_ingest,
@@ -201,6 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (CorpusError, QuestionError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -8,9 +8,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from rag.answer import Answer, abstention, check_question, compose, verify
+from rag.answer import Answer, abstention, check_question, compose, unanswered_reason, verify
+from rag.attribution.spans import Attribution
 from rag.config import Config, go_offline
 from rag.ingest import IngestReport, ingest, remove_article
+from rag.lexical import sources_asked, speaker_asked, speaker_check
+from rag.speakers import attributions_of, closest_attribution, sources_answer, verdict
 from rag.store import Catalog, CatalogEntry, chroma_client, unit_collection
 
 if TYPE_CHECKING:
@@ -79,37 +82,95 @@ class Engine:
         top_k: int = DEFAULT_TOP_K,
         article_ids: Sequence[str] | None = None,
         mode: RetrievalMode = "hybrid+rerank",
+        units: set[tuple[str, int]] | None = None,
     ) -> list[NodeWithScore]:
         """Candidates (dense, BM25 or both fused) -> visible units only -> optional question-aware rerank."""
         from llama_index.core.schema import QueryBundle
 
         from rag.embedding import embed_model
-        from rag.retrieve import QuestionAwareReranker, VisibleUnits, hybrid_retriever
+        from rag.retrieve import QuestionAwareReranker, VisibleUnits, hybrid_retriever, scope_filters
 
         committed = self.catalog.hashes()
         if not committed:
             return []
         bundle = QueryBundle(question, embedding=embed_model().get_query_embedding(question))
         lexical = self._lexical_retriever(committed)
+        filters = scope_filters(article_ids, units)
         if mode == "bm25":
             retriever = lexical
         elif mode == "dense":
-            retriever = hybrid_retriever(self.index, None, article_ids)
+            retriever = hybrid_retriever(self.index, None, filters)
         else:
-            retriever = hybrid_retriever(self.index, lexical, article_ids)
+            retriever = hybrid_retriever(self.index, lexical, filters)
         hits = retriever.retrieve(bundle) if retriever else []
-        visible = VisibleUnits(committed=committed, article_ids=frozenset(article_ids) if article_ids else None)
+        visible = VisibleUnits(
+            committed=committed,
+            article_ids=frozenset(article_ids) if article_ids else None,
+            units=frozenset(units) if units is not None else None,
+        )
         hits = visible.postprocess_nodes(hits, bundle)
         if mode != "hybrid+rerank":
             return hits[:top_k]
         return QuestionAwareReranker(vectors_for=self._vectors, top_n=top_k).postprocess_nodes(hits, bundle)
 
+    def unit_spans(self, keys: set[tuple[str, int]]) -> dict[tuple[str, int], tuple[int, int]]:
+        """(start, end) of the given units in their committed article versions."""
+        committed = self.catalog.hashes()
+        spans: dict[tuple[str, int], tuple[int, int]] = {}
+        for article_id in {a for a, _ in keys}:
+            units = sorted(u for a, u in keys if a == article_id)
+            where = {"$and": [{"article_id": article_id}, {"unit": {"$in": units}}]}
+            for meta in self.collection.get(where=where, include=["metadatas"])["metadatas"]:
+                if meta["content_hash"] == committed.get(article_id):
+                    spans[(article_id, meta["unit"])] = (meta["start"], meta["end"])
+        return spans
+
+    def _attributions_by_unit(self, article_ids: set[str]) -> dict[tuple[str, int], list[Attribution]]:
+        grouped: dict[tuple[str, int], list[Attribution]] = {}
+        for item in self.catalog.attributions(article_ids):
+            if item.unit is not None:
+                grouped.setdefault((item.article_id, item.unit), []).append(item.attribution)
+        return grouped
+
+    def _compose(self, question: str, hits: list[NodeWithScore], lead: str | None = None, max_cited: int = 3) -> Answer:
+        article_ids = {hit.node.metadata["article_id"] for hit in hits}
+        texts = self.catalog.texts(article_ids)
+        return compose(question, hits, texts, self._attributions_by_unit(article_ids), lead, max_cited)
+
+    def _check_speaker(self, question: str, asked: str, claim: str, top_k: int, scope: Sequence[str] | None) -> Answer:
+        """ "Did X say Y?": find who the article says said Y, and confirm or correct the speaker."""
+        hits = self.retrieve(claim, top_k, scope)
+        if not hits or unanswered_reason(claim, hits):
+            return abstention(question, unanswered_reason(claim, hits) or "")
+        top = hits[0].node.metadata
+        in_unit = self._attributions_by_unit({top["article_id"]}).get((top["article_id"], int(top["unit"])), [])
+        attribution = closest_attribution(claim, in_unit)
+        if attribution is None:
+            return self._compose(question, hits[:1], "The article reports this without attributing it to anyone.", 1)
+        answer = self._compose(claim, hits[:1], verdict(asked, attribution), 1)
+        answer.question = question
+        return answer
+
     def ask(self, question: str, top_k: int = DEFAULT_TOP_K, article_ids: Sequence[str] | None = None) -> Answer:
         """A verified answer; raises QuestionError for a question that cannot be asked."""
         question = check_question(question)
-        hits = self.retrieve(question, top_k, article_ids)
-        texts = self.catalog.texts({hit.node.metadata["article_id"] for hit in hits})
-        answer = compose(question, hits, texts)
+        scope = set(article_ids) if article_ids else None
+        check = speaker_check(question)
+        speaker = speaker_asked(question)
+        if sources_asked(question):
+            stored = [item for item in self.catalog.attributions(scope) if item.unit is not None]
+            units = self.unit_spans({(item.article_id, item.unit) for item in stored})
+            entries = {e.article.id: e for e in self.catalog.entries()}
+            answer = sources_answer(question, stored, entries, units)
+        elif check is not None:
+            answer = self._check_speaker(question, *check, top_k, article_ids)
+        else:
+            spoken = attributions_of(speaker, self.catalog.attributions(scope)) if speaker else []
+            units = {(item.article_id, item.unit) for item in spoken} or None
+            answer = self._compose(question, self.retrieve(question, top_k, article_ids, units=units))
+        texts = self.catalog.texts(
+            {c.article_id for c in answer.citations} | {a["article_id"] for a in answer.attributions}
+        )
         problems = verify(answer, texts)
         if problems:
             print(f"answer withheld, verification failed: {'; '.join(problems)}", file=sys.stderr)

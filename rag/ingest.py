@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
+from rag.attribution.spans import Attribution
 from rag.chunking import MIN_UNIT_WORDS, Chunk, chunk_article
 from rag.corpus import Article, CorpusError, article_files, load_article
 from rag.embedding import embed_model
@@ -71,6 +72,16 @@ def unit_nodes(article: Article, chunks: list[Chunk]) -> list[TextNode]:
     ]
 
 
+def attributions_by_unit(article: Article, chunks: list[Chunk]) -> list[tuple[int | None, Attribution]]:
+    """Each attribution with the unit holding its cue, so answers can cite the sentence it comes from."""
+    from rag.attribution import extract_attributions
+
+    def unit_of(offset: int) -> int | None:
+        return next((c.index for c in chunks if c.start <= offset < c.end), None)
+
+    return [(unit_of(a.cue.start), a) for a in extract_attributions(article.text, article.outlet)]
+
+
 def load_articles(paths: Iterable[str | Path], report: IngestReport) -> list[Article]:
     """Validate every file; a bad file or a duplicate is reported and skipped, never fatal to the rest."""
     articles: list[Article] = []
@@ -111,7 +122,8 @@ def ingest_articles(
         else:
             todo.append(article)
     for article in tqdm(todo, desc="indexing", unit="article", disable=not progress or not todo):
-        nodes = unit_nodes(article, chunk_article(article))
+        chunks = chunk_article(article)
+        nodes = unit_nodes(article, chunks)
         if not nodes:
             report.errors.append(f"{article.source}: no sentence of {MIN_UNIT_WORDS}+ words to index")
             continue
@@ -120,7 +132,7 @@ def ingest_articles(
             node.embedding = vector
         _delete_units(collection, article.id, keep_hash=committed.get(article.id))
         vector_store.add(nodes)
-        catalog.commit(article, len(nodes))
+        catalog.commit(article, len(nodes), attributions_by_unit(article, chunks))
         _delete_units(collection, article.id, keep_hash=article.content_hash)
         (report.updated if article.id in committed else report.added).append(article.id)
         report.units += len(nodes)

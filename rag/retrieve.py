@@ -7,7 +7,7 @@ question's names and content words the candidate contains. `python -m rag eval-r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import Stemmer
@@ -17,7 +17,7 @@ from llama_index.core.llms import MockLLM
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
-from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
+from llama_index.core.vector_stores import FilterCondition, FilterOperator, MetadataFilter, MetadataFilters
 from llama_index.retrievers.bm25 import BM25Retriever
 
 from rag.lexical import content_terms, name_terms, recall
@@ -40,6 +40,7 @@ class VisibleUnits(BaseNodePostprocessor):
 
     committed: dict[str, str] = Field(description="article id -> committed content hash")
     article_ids: frozenset[str] | None = Field(default=None, description="restrict to these articles")
+    units: frozenset[tuple[str, int]] | None = Field(default=None, description="restrict to these units")
 
     def _postprocess_nodes(
         self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
@@ -49,6 +50,7 @@ class VisibleUnits(BaseNodePostprocessor):
             for hit in nodes
             if self.committed.get(hit.node.metadata.get("article_id")) == hit.node.metadata.get("content_hash")
             and (self.article_ids is None or hit.node.metadata["article_id"] in self.article_ids)
+            and (self.units is None or (hit.node.metadata["article_id"], hit.node.metadata["unit"]) in self.units)
         ]
 
 
@@ -82,7 +84,27 @@ class QuestionAwareReranker(BaseNodePostprocessor):
         return rescored[: self.top_n]
 
 
-def article_filters(article_ids: Sequence[str] | None) -> MetadataFilters | None:
+def scope_filters(
+    article_ids: Sequence[str] | None, units: Iterable[tuple[str, int]] | None = None
+) -> MetadataFilters | None:
+    """Chroma-side filters for a set of articles, or for given units (e.g. the sentences where X speaks)."""
+    if units is not None:
+        by_article: dict[str, list[int]] = {}
+        for article_id, unit in units:
+            by_article.setdefault(article_id, []).append(unit)
+        return MetadataFilters(
+            filters=[
+                MetadataFilters(
+                    filters=[
+                        MetadataFilter(key="article_id", value=article_id),
+                        MetadataFilter(key="unit", value=sorted(unit_list), operator=FilterOperator.IN),
+                    ],
+                    condition=FilterCondition.AND,
+                )
+                for article_id, unit_list in by_article.items()
+            ],
+            condition=FilterCondition.OR,
+        )
     if not article_ids:
         return None
     return MetadataFilters(
@@ -103,10 +125,10 @@ def lexical_retriever(nodes: list[BaseNode]) -> BaseRetriever | None:
 
 
 def hybrid_retriever(
-    index: VectorStoreIndex, lexical: BaseRetriever | None, article_ids: Sequence[str] | None
+    index: VectorStoreIndex, lexical: BaseRetriever | None, filters: MetadataFilters | None
 ) -> BaseRetriever:
     """Dense + BM25 candidates fused by reciprocal rank (no LLM query rewriting)."""
-    dense = index.as_retriever(similarity_top_k=CANDIDATES_PER_RETRIEVER, filters=article_filters(article_ids))
+    dense = index.as_retriever(similarity_top_k=CANDIDATES_PER_RETRIEVER, filters=filters)
     if lexical is None:
         return dense
     return QueryFusionRetriever(

@@ -8,6 +8,7 @@ So a crash at any point never shows a half-written article.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from contextlib import closing
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
+from rag.attribution.spans import Attribution
 from rag.config import Config, go_offline
 from rag.corpus import Article
 from rag.embedding import MODEL_KEY
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY,
@@ -37,9 +40,23 @@ CREATE TABLE IF NOT EXISTS articles (
     text TEXT NOT NULL,
     n_units INTEGER NOT NULL,
     ingested_at REAL NOT NULL
-)
+);
+CREATE TABLE IF NOT EXISTS attributions (
+    article_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    unit INTEGER,
+    data TEXT NOT NULL,
+    PRIMARY KEY (article_id, position)
+);
 """
 ARTICLE_FIELDS = ("id", "title", "outlet", "date", "url", "language", "source", "text")
+
+
+@dataclass(frozen=True)
+class StoredAttribution:
+    article_id: str
+    unit: int | None
+    attribution: Attribution
 
 
 @dataclass(frozen=True)
@@ -57,7 +74,11 @@ class Catalog:
         config.home.mkdir(parents=True, exist_ok=True)
         self._path = config.catalog_path
         with closing(self._connect()) as conn, conn:
-            conn.execute(SCHEMA)
+            if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                # The catalog is derived from the corpus files: an older layout is rebuilt by the next ingest.
+                conn.executescript("DROP TABLE IF EXISTS articles; DROP TABLE IF EXISTS attributions;")
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.executescript(SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self._path, timeout=30)
@@ -88,8 +109,23 @@ class Catalog:
         rows = self._query(f"SELECT id, text FROM articles WHERE id IN ({marks})", tuple(article_ids))
         return {row["id"]: row["text"] for row in rows}
 
-    def commit(self, article: Article, n_units: int) -> None:
+    def attributions(self, article_ids: set[str] | None = None) -> list[StoredAttribution]:
+        """Stored attributions in reading order, of the given articles or of all."""
+        rows = self._query("SELECT * FROM attributions ORDER BY article_id, position")
+        return [
+            StoredAttribution(row["article_id"], row["unit"], Attribution.from_dict(json.loads(row["data"])))
+            for row in rows
+            if article_ids is None or row["article_id"] in article_ids
+        ]
+
+    def commit(self, article: Article, n_units: int, attributions: list[tuple[int | None, Attribution]]) -> None:
+        """Make a version of an article visible, with its attributions, in one transaction."""
         with closing(self._connect()) as conn, conn:
+            conn.execute("DELETE FROM attributions WHERE article_id = ?", (article.id,))
+            conn.executemany(
+                "INSERT INTO attributions VALUES (?,?,?,?)",
+                [(article.id, i, unit, json.dumps(a.to_dict())) for i, (unit, a) in enumerate(attributions)],
+            )
             conn.execute(
                 "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
@@ -110,6 +146,7 @@ class Catalog:
 
     def remove(self, article_id: str) -> bool:
         with closing(self._connect()) as conn, conn:
+            conn.execute("DELETE FROM attributions WHERE article_id = ?", (article_id,))
             return conn.execute("DELETE FROM articles WHERE id = ?", (article_id,)).rowcount > 0
 
 

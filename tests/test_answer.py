@@ -23,6 +23,11 @@ def check_contract(answer: Answer, article_text: str) -> None:
     for c in data["citations"]:
         assert c.keys() >= CITATION_KEYS
         assert c["text"] == article_text[c["start"] : c["end"]]
+    for item in data["attributions"]:
+        assert item["n"] in marks
+        for role in ("source", "cue", "content", "resolved_source"):
+            if item[role]:
+                assert article_text[item[role]["start"] : item[role]["end"]] == item[role]["text"]
     cited = [c["text"] for c in data["citations"]]
     for pattern in QUOTED:
         for quoted in pattern.findall(data["answer"]):
@@ -46,6 +51,53 @@ def test_attribution_answers_keep_the_speaker_and_the_according_to(seeded_engine
     assert "NATO official" not in answer.answer
     source = seeded_engine.ask("Who told The Times that US participation would be necessary?")
     assert "A European diplomatic source told The Times" in source.answer
+
+
+def test_speaker_questions_are_answered_from_the_attribution_layer(seeded_engine: Engine) -> None:
+    answer = seeded_engine.ask("What did Peskov say?")
+    assert "Speaker [1]: “Kremlin spokesman Dmitry Peskov” · cue “said”" in answer.answer
+    assert answer.attributions[0]["source"]["text"] == "Kremlin spokesman Dmitry Peskov"
+    relayed = seeded_engine.ask("Who admitted that the idea is dead without a hammer from the US?")
+    assert "chain “an unnamed senior Western military official” → “The Times” → Mehr News Agency" in relayed.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "verdict"),
+    [
+        (
+            "Did a US official say Europe lacks those capabilities?",
+            "No: the article does not attribute this to a US official; "
+            "it attributes it to “A European diplomatic source”",
+        ),
+        (
+            "Did Peskov say Western troops would be legitimate military targets?",
+            "No: the article does not attribute this to Peskov; "
+            "it attributes it to “senior Russian diplomat Rodion Miroshnik”",
+        ),
+        (
+            "Did Zhuravlev say a NATO deployment could trigger another mobilization wave?",
+            "Yes: the article attributes this to “Aleksey Zhuravlev, First Deputy Chairman",
+        ),
+    ],
+)
+def test_words_put_in_the_wrong_mouth_are_corrected_verbatim(
+    seeded_engine: Engine, question: str, verdict: str
+) -> None:
+    answer = seeded_engine.ask(question)
+    assert answer.answer.startswith(verdict)
+    check_contract(answer, seeded_engine.catalog.get(SEED_ID).article.text)
+
+
+def test_sources_question_lists_every_speaker_with_a_citation(seeded_engine: Engine) -> None:
+    answer = seeded_engine.ask("Which sources does the article rely on?")
+    check_contract(answer, seeded_engine.catalog.get(SEED_ID).article.text)
+    for speaker in (
+        "“The Times”",
+        "“an unnamed senior Western military official”",
+        "“Russia’s Foreign Intelligence Service”",
+    ):
+        assert speaker in answer.answer
+    assert "NATO official" not in answer.answer
 
 
 @pytest.mark.parametrize("question", ["What did Olaf Scholz say?", "When would a ceasefire start?"])
@@ -101,3 +153,5 @@ def test_verifier_rejects_tampered_answers(seeded_engine: Engine) -> None:
     assert any("[7] has no citation" in p for p in verify(dangling, texts))
     uncited = dataclasses.replace(good, citations=[])
     assert "an answer without citations" in verify(uncited, texts)
+    renamed = dict(good.attributions[0], source={**good.attributions[0]["source"], "text": "A NATO official"})
+    assert any("attribution source" in p for p in verify(dataclasses.replace(good, attributions=[renamed]), texts))

@@ -98,6 +98,36 @@ def test_add_stores_and_indexes_then_remove(tmp_path: Path) -> None:
     assert json.loads(run_cli(home, "articles", "--json").stdout) == []
 
 
+def test_attributions_of_an_indexed_article_a_file_and_a_folder(cli_home: Path, tmp_path: Path) -> None:
+    indexed = json.loads(run_cli(cli_home, "attributions", SEED_ID, "--json").stdout)
+    assert any(a["source"] and a["source"]["text"] == "Kremlin spokesman Dmitry Peskov" for a in indexed)
+    assert indexed[0]["chain"][-1] == {"role": "published_by", "text": "Mehr News Agency"}
+    story = tmp_path / "story.txt"
+    story.write_text('"The dam held," engineer Sam Lee told the Northvale Gazette.\n', encoding="utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    single = json.loads(run_cli(cli_home, "attributions", str(story), "--json").stdout)
+    assert single[0]["cue"]["text"] == "told the Northvale Gazette" and single[0]["quote_type"] == "direct"
+    batch = [
+        json.loads(line) for line in run_cli(cli_home, "attributions", "--batch", str(tmp_path)).stdout.splitlines()
+    ]
+    assert [row["file"] for row in batch] == ["empty.txt", "story.txt"]
+    assert batch[0]["error"] == "file is empty" and batch[1]["attributions"] == single
+
+
+def test_who_groups_speakers_with_counts(cli_home: Path) -> None:
+    result = run_cli(cli_home, "who", "--article", SEED_ID)
+    assert result.returncode == 0, result.stderr
+    assert "   2  Some EU officials  (anonymous)" in result.stdout
+    assert "argue: This approach, they argue" in result.stdout
+    assert "No indexed article" in run_cli(cli_home, "who", "--article", "nope").stderr
+
+
+def test_eval_attributions_prints_span_scores(cli_home: Path) -> None:
+    result = run_cli(cli_home, "eval-attributions", "--json")
+    scores = json.loads(result.stdout)
+    assert scores["files"] == 3 and set(scores["spans"]) == {"source", "cue", "content"}
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

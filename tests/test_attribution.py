@@ -1,0 +1,113 @@
+from pathlib import Path
+
+import pytest
+
+from rag.attribution import extract_attributions
+from rag.attribution.evaluation import score_folder
+from rag.attribution.metrics import span_scores
+from rag.attribution.spans import Attribution, Span, quote_type
+from rag.attribution.standoff import read_ann, write_ann
+from rag.config import PROJECT_ROOT
+from rag.corpus import load_article
+from tests.conftest import SEED_ARTICLE
+
+GOLD = PROJECT_ROOT / "eval" / "attribution"
+
+
+def by_cue(attributions: list[Attribution], cue: str) -> Attribution:
+    return next(a for a in attributions if a.cue.text == cue)
+
+
+@pytest.fixture(scope="module")
+def seed() -> list[Attribution]:
+    article = load_article(SEED_ARTICLE)
+    return extract_attributions(article.text, article.outlet)
+
+
+def test_every_span_is_a_slice_of_the_text(seed: list[Attribution]) -> None:
+    text = load_article(SEED_ARTICLE).text
+    spans = [s for a in seed for s in (a.source, a.cue, a.content, a.resolved_source) if s is not None]
+    assert spans and all(text[s.start : s.end] == s.text for s in spans)
+
+
+def test_seed_speakers_keep_their_exact_wording_and_chain(seed: list[Attribution]) -> None:
+    admitted = by_cue(seed, "admitted")
+    assert admitted.source.text == "an unnamed senior Western military official"
+    assert admitted.quote_type == "direct" and admitted.source_kind == "anonymous"
+    assert [(link.role, link.text) for link in admitted.chain] == [
+        ("speaker", "an unnamed senior Western military official"),
+        ("according_to", "The Times"),
+        ("published_by", "Mehr News Agency"),
+    ]
+    told = by_cue(seed, "told The Times")
+    assert told.source.text == "A European diplomatic source" and told.quote_type == "mixed"
+    assert [link.role for link in told.chain] == ["speaker", "told", "published_by"]
+    citing = by_cue(seed, "citing")
+    assert citing.source.text == "The Times" and citing.source_kind == "outlet"
+    assert citing.chain[0].text == "multiple military and diplomatic sources" and citing.chain[1].role == "cited_by"
+    assert by_cue(seed, "said").source.text == "Kremlin spokesman Dmitry Peskov"
+
+
+def test_pronoun_sources_resolve_to_an_earlier_speaker(seed: list[Attribution]) -> None:
+    argue = by_cue(seed, "argue")
+    assert argue.source.text == "they" and argue.resolved_source.text == "Some EU officials"
+
+
+def test_hedges_have_no_source(seed: list[Attribution]) -> None:
+    hedges = [a for a in seed if a.cue.text == "reportedly"]
+    assert len(hedges) == 2 and all(a.source is None and a.source_kind == "none" for a in hedges)
+
+
+@pytest.mark.parametrize(
+    ("text", "content", "kind"),
+    [
+        ('"We will stay," Ana Ortiz said.', '"We will stay,"', "direct"),
+        ("Ana Ortiz said: «We will stay.»", "«We will stay.»", "direct"),
+        ("“We will stay,” Ana Ortiz said.", "“We will stay,”", "direct"),
+        ('Ana Ortiz said the team would stay "for now."', 'the team would stay "for now."', "mixed"),
+        ("Ana Ortiz said the team would stay.", "the team would stay", "indirect"),
+    ],
+)
+def test_quotation_marks_of_every_style(text: str, content: str, kind: str) -> None:
+    found = extract_attributions(text)
+    assert [(a.content.text, a.quote_type) for a in found] == [(content, kind)]
+    assert found[0].source.text == "Ana Ortiz" and found[0].source_kind == "named_person"
+
+
+def test_plain_text_without_attributions_yields_none() -> None:
+    assert extract_attributions("The river rose by two metres overnight. Roads were closed.") == []
+
+
+def test_quote_type_rules() -> None:
+    assert quote_type("“All of it,”") == "direct"
+    assert quote_type("a “wiser alternative.”") == "mixed"
+    assert quote_type("the plan failed") == "indirect"
+
+
+def test_standoff_round_trip(tmp_path: Path, seed: list[Attribution]) -> None:
+    text = load_article(SEED_ARTICLE).text
+    ann = tmp_path / "seed.ann"
+    ann.write_text(write_ann(seed), encoding="utf-8")
+    back = read_ann(ann, text)
+    assert [(a.source, a.cue, a.content, a.quote_type, a.source_kind) for a in back] == [
+        (a.source, a.cue, a.content, a.quote_type, a.source_kind) for a in seed
+    ]
+
+
+def test_metrics_tell_exact_from_overlap() -> None:
+    text = "Officials said the plan failed badly."
+    gold = [Attribution(Span.of(text, 0, 9), Span.of(text, 10, 14), Span.of(text, 15, 36), "indirect")]
+    shorter = [Attribution(Span.of(text, 0, 9), Span.of(text, 10, 14), Span.of(text, 15, 29), "indirect")]
+    scores = span_scores(shorter, gold)
+    assert scores["source"]["exact"]["f1"] == 1.0
+    assert scores["content"]["exact"]["f1"] == 0.0 and scores["content"]["overlap"]["f1"] == 1.0
+    assert span_scores([], gold)["cue"]["exact"]["recall"] == 0.0
+
+
+def test_held_out_gold_scores_stay_at_their_measured_level() -> None:
+    scores = score_folder(GOLD / "heldout")
+    assert scores["attributions"] == 24
+    assert scores["spans"]["cue"]["exact"]["f1"] >= 0.95
+    assert scores["spans"]["source"]["exact"]["f1"] >= 0.9
+    assert scores["spans"]["content"]["overlap"]["f1"] >= 0.95
+    assert scores["missed_cues"] == ["kestrel-radio-lanmouth-fire: missed cue 'estimated' at 586"]
