@@ -22,4 +22,4 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 eval: $(STAMP)
-	$(PY) -m rag eval
+	$(PY) -m rag eval --report docs/eval

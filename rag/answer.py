@@ -21,9 +21,9 @@ MAX_QUESTION_CHARS = 2000
 MAX_CITED = 3
 # A unit is cited beside the best one when its reranked score is this close to the best's.
 SCORE_MARGIN = 0.12
-# Below this best bi-encoder cosine, or this share of the question's content words, the corpus is silent.
+# Below this best bi-encoder cosine, or without a majority of the question's content words, the corpus is silent.
 MIN_COSINE = 0.20
-MIN_TERM_RECALL = 0.5
+MIN_TERM_RECALL = 0.51  # a strict majority of the question's content words
 # A verbatim excerpt is a Markdown block quote (every line of it starts with "> ") whose last line ends in [n].
 EXCERPT_END = re.compile(r" \[(\d+)\]$")
 CITATION_MARK = re.compile(r"\[(\d+)\]")
@@ -126,6 +126,27 @@ def speaker_line(n: int, attribution: Attribution, cited_start: int, cited_end: 
     return f"Speaker [{n}]: {who} · " + " · ".join(details)
 
 
+def choose_passages(question: str, hits: list[NodeWithScore], max_cited: int) -> list[NodeWithScore]:
+    """The best passage, those scoring close to it, and those naming an actor the others leave out.
+
+    "Compare Peskov and Miroshnik" needs one passage per name even when the second scores lower.
+    """
+    best = hits[0]
+    chosen = [best]
+    covered = content_terms(best.node.get_content())
+    wanted = name_terms(question)
+    for hit in hits[1:]:
+        if len(chosen) >= max_cited:
+            break
+        close = (hit.score or 0) >= (best.score or 0) - SCORE_MARGIN
+        names = content_terms(hit.node.get_content())
+        adds_actor = bool(matched(wanted - matched(wanted, covered), names))
+        if close or adds_actor:
+            chosen.append(hit)
+            covered |= names
+    return chosen
+
+
 def compose(
     question: str,
     hits: list[NodeWithScore],
@@ -138,8 +159,7 @@ def compose(
     reason = unanswered_reason(question, hits)
     if reason:
         return abstention(question, reason)
-    best = hits[0]
-    chosen = [hit for hit in hits[:max_cited] if (hit.score or 0) >= (best.score or 0) - SCORE_MARGIN]
+    chosen = choose_passages(question, hits, max_cited)
     citations: list[Citation] = []
     shown: list[dict[str, Any]] = []
     lines: list[str] = [lead] if lead else []

@@ -64,6 +64,10 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--qa", type=Path, default=DEFAULT_QA, help=f"JSONL QA file (default {DEFAULT_QA.name})")
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--no-ingest", action="store_true", help="evaluate what is indexed, skip ingesting")
+    ev.add_argument("--no-baseline", action="store_true", help="skip the plain dense baseline")
+    ev.add_argument("--report", type=Path, help="write report.md, report.html and report.json to this folder")
+    ev.add_argument("--min-correct", type=float, help="exit 3 when answer correctness is below this")
+    ev.add_argument("--min-citation-recall", type=float, help="exit 3 when citation recall is below this")
 
     serve = sub.add_parser("serve", help="ingest the corpus and start the chat page")
     serve.add_argument("--host", default="127.0.0.1")
@@ -172,19 +176,28 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from rag.evaluate import evaluate, format_table
+    from rag.evaluate import below_thresholds, evaluate, format_table
 
     engine = _engine(args)
     if not args.no_ingest:
         engine.ingest(progress=False)
-    summary = evaluate(engine, args.qa, progress=not args.json)
+    report = evaluate(engine, args.qa, progress=not args.json, baseline=not args.no_baseline)
+    if args.report:
+        from rag.report import write_report
+
+        for path in write_report(report, args.report):
+            print(f"wrote {path}", file=sys.stderr)
     if args.json:
-        print(json.dumps(summary, ensure_ascii=False, indent=2))
-        return 0
-    print(format_table(summary))
-    for failure in summary["failures"]:
-        print(f"FAILED {failure['id']} ({failure['kind']}): {failure['question']}")
-    return 0
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(format_table(report))
+        for failure in report["systems"]["ours"]["failures"]:
+            print(f"FAILED {failure['id']} ({failure['kind']}): {failure['question']}")
+    minimums = {"correct": args.min_correct, "citation_recall": args.min_citation_recall}
+    failed = below_thresholds(report, {k: v for k, v in minimums.items() if v is not None})
+    for line in failed:
+        print(f"below threshold: {line}", file=sys.stderr)
+    return 3 if failed else 0
 
 
 def _text_and_publisher(target: str, home: str | None) -> tuple[str, str | None]:

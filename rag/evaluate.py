@@ -1,15 +1,22 @@
-"""Metrics over a QA file (JSONL rows: id, question, kind, answer, evidence, must, must_not, abstain)."""
+"""Metrics over a QA file (JSONL rows: id, question, kind, answer, evidence, must, must_not, abstain).
+
+Our pipeline and the plain baseline (`rag.baseline`) answer the same questions in one run, so the report
+shows what retrieval fusion, reranking, the attribution layer, abstention and verification buy.
+"""
 
 from __future__ import annotations
 
 import json
 import statistics
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
 
+from rag.answer import Answer
+from rag.citation_quality import CitationCounts, citation_counts
 from rag.corpus import CorpusError, read_text
 from rag.engine import RETRIEVAL_MODES, Engine
 
@@ -25,6 +32,7 @@ QA_FIELDS = {
     "abstain": bool,
 }
 RETRIEVAL_DEPTH = 10
+SYSTEMS = ("ours", "baseline")
 
 
 @dataclass
@@ -35,9 +43,11 @@ class RowResult:
     expected_abstain: bool
     abstained: bool
     correct: bool
-    ranks: dict[str, int | None]
+    speaker_verbatim: bool | None
     seconds: float
     answer: str
+    citations: CitationCounts = field(default_factory=CitationCounts)
+    ranks: dict[str, int | None] = field(default_factory=dict)
 
 
 def load_qa(path: str | Path) -> list[dict]:
@@ -67,22 +77,18 @@ def _evidence_rank(texts: list[str], evidence: list[str]) -> int | None:
     return None
 
 
-def run_row(engine: Engine, row: dict) -> RowResult:
-    ranks: dict[str, int | None] = {}
-    if row["evidence"]:
-        for mode in RETRIEVAL_MODES:
-            hits = engine.retrieve(row["question"], RETRIEVAL_DEPTH, mode=mode)
-            ranks[mode] = _evidence_rank([h.node.get_content() for h in hits], row["evidence"])
-    started = time.perf_counter()
-    answer = engine.ask(row["question"])
-    seconds = time.perf_counter() - started
+def judge(row: dict, answer: Answer, seconds: float) -> RowResult:
+    """Score one answer against its row: correctness, speaker exactness, citation quality."""
+    text = answer.answer
     if row["abstain"]:
         correct = answer.abstained
     else:
-        text = answer.answer
         correct = (
             not answer.abstained and all(m in text for m in row["must"]) and not any(m in text for m in row["must_not"])
         )
+    speaker_verbatim = None
+    if row["kind"] == "attribution" and not row["abstain"] and row["must"]:
+        speaker_verbatim = row["must"][0] in text
     return RowResult(
         row["id"],
         row["kind"],
@@ -90,10 +96,22 @@ def run_row(engine: Engine, row: dict) -> RowResult:
         row["abstain"],
         answer.abstained,
         correct,
-        ranks,
+        speaker_verbatim,
         seconds,
-        answer.answer,
+        text,
+        citation_counts(answer),
     )
+
+
+def run_row(engine: Engine, ask: Callable[[str], Answer], row: dict, with_ranks: bool) -> RowResult:
+    started = time.perf_counter()
+    answer = ask(row["question"])
+    result = judge(row, answer, time.perf_counter() - started)
+    if with_ranks and row["evidence"]:
+        for mode in RETRIEVAL_MODES:
+            hits = engine.retrieve(row["question"], RETRIEVAL_DEPTH, mode=mode)
+            result.ranks[mode] = _evidence_rank([h.node.get_content() for h in hits], row["evidence"])
+    return result
 
 
 def _retrieval(results: list[RowResult], mode: str) -> dict[str, float]:
@@ -104,27 +122,31 @@ def _retrieval(results: list[RowResult], mode: str) -> dict[str, float]:
     return {**hits, "mrr": sum(1 / x for x in ranked if x) / len(ranked)}
 
 
-def summarize(results: list[RowResult]) -> dict:
-    def group(rows: list[RowResult]) -> dict:
-        expected = [r for r in rows if r.expected_abstain]
-        predicted = [r for r in rows if r.abstained]
-        true_abstain = [r for r in rows if r.abstained and r.expected_abstain]
-        return {
-            "rows": len(rows),
-            "correct": sum(r.correct for r in rows) / len(rows),
-            "retrieval": {mode: _retrieval(rows, mode) for mode in RETRIEVAL_MODES if _retrieval(rows, mode)},
-            "abstention_precision": len(true_abstain) / len(predicted) if predicted else None,
-            "abstention_recall": len(true_abstain) / len(expected) if expected else None,
-        }
+def _group(rows: list[RowResult]) -> dict:
+    expected = [r for r in rows if r.expected_abstain]
+    predicted = [r for r in rows if r.abstained]
+    true_abstain = [r for r in rows if r.abstained and r.expected_abstain]
+    speakers = [r.speaker_verbatim for r in rows if r.speaker_verbatim is not None]
+    counts = CitationCounts()
+    for r in rows:
+        counts.add(r.citations)
+    return {
+        "rows": len(rows),
+        "correct": sum(r.correct for r in rows) / len(rows),
+        "retrieval": {mode: _retrieval(rows, mode) for mode in RETRIEVAL_MODES if _retrieval(rows, mode)},
+        "speaker_verbatim": sum(speakers) / len(speakers) if speakers else None,
+        "citation_recall": counts.recall,
+        "citation_precision": counts.precision,
+        "abstention_precision": len(true_abstain) / len(predicted) if predicted else None,
+        "abstention_recall": len(true_abstain) / len(expected) if expected else None,
+    }
 
+
+def summarize(results: list[RowResult]) -> dict:
     seconds = sorted(r.seconds for r in results)
     return {
-        "overall": group(results),
-        "by_kind": {
-            kind: group([r for r in results if r.kind == kind])
-            for kind in KINDS
-            if any(r.kind == kind for r in results)
-        },
+        "overall": _group(results),
+        "by_kind": {k: _group([r for r in results if r.kind == k]) for k in KINDS if any(r.kind == k for r in results)},
         "latency_ms": {
             "median": 1000 * statistics.median(seconds),
             "p95": 1000 * seconds[min(len(seconds) - 1, int(0.95 * len(seconds)))],
@@ -133,25 +155,68 @@ def summarize(results: list[RowResult]) -> dict:
     }
 
 
-def evaluate(engine: Engine, qa_path: str | Path, progress: bool = True) -> dict:
+def evaluate(engine: Engine, qa_path: str | Path, progress: bool = True, baseline: bool = True) -> dict:
+    """Run every row through our pipeline (and the baseline); return {"qa", "systems": {name: summary}}."""
+    from rag.baseline import BaselinePipeline
+
     rows = load_qa(qa_path)
-    engine.ask(rows[0]["question"])  # load models before timing
-    return summarize([run_row(engine, row) for row in tqdm(rows, desc="eval", unit="q", disable=not progress)])
+    systems: dict[str, Callable[[str], Answer]] = {"ours": engine.ask}
+    if baseline:
+        systems["baseline"] = BaselinePipeline(engine).ask
+    summaries = {}
+    for name, ask in systems.items():
+        ask(rows[0]["question"])  # load models before timing
+        results = [
+            run_row(engine, ask, row, with_ranks=name == "ours")
+            for row in tqdm(rows, desc=f"eval {name}", unit="q", disable=not progress)
+        ]
+        summaries[name] = summarize(results)
+    return {"qa": str(qa_path), "rows": len(rows), "systems": summaries}
 
 
-def format_table(summary: dict) -> str:
-    modes = " | ".join(f"{m} hit@1 | {m} hit@3" for m in RETRIEVAL_MODES)
-    lines = [f"| group | rows | correct | {modes} | MRR (reranked) |", "|---" * (4 + 2 * len(RETRIEVAL_MODES)) + "|"]
-    for name, g in {"overall": summary["overall"], **summary["by_kind"]}.items():
-        cells = [g["retrieval"].get(m, {}).get(f"hit@{k}") for m in RETRIEVAL_MODES for k in (1, 3)]
-        cells.append(g["retrieval"].get("hybrid+rerank", {}).get("mrr"))
-        shown = " | ".join("–" if c is None else f"{c:.2f}" for c in cells)
-        lines.append(f"| {name} | {g['rows']} | {g['correct']:.2f} | {shown} |")
-    o, latency = summary["overall"], summary["latency_ms"]
-    precision, recall = ("–" if v is None else f"{v:.2f}" for v in (o["abstention_precision"], o["abstention_recall"]))
-    lines += [
-        "",
-        f"abstention precision {precision}, recall {recall}; "
-        f"answer latency median {latency['median']:.0f} ms, p95 {latency['p95']:.0f} ms",
-    ]
+def _cell(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+METRICS = (
+    ("correct", "answers correct"),
+    ("speaker_verbatim", "speaker phrase verbatim"),
+    ("citation_recall", "citation recall"),
+    ("citation_precision", "citation precision"),
+    ("abstention_precision", "abstention precision"),
+    ("abstention_recall", "abstention recall"),
+)
+
+
+def format_table(report: dict) -> str:
+    """Markdown: ours vs baseline per metric, per kind, then retrieval stages and latency."""
+    systems = report["systems"]
+    names = list(systems)
+    kinds = ["overall", *systems[names[0]]["by_kind"]]
+    lines = ["| metric | " + " | ".join(f"{k} ({n})" for k in kinds for n in names) + " |"]
+    lines.append("|---" * (1 + len(kinds) * len(names)) + "|")
+
+    def group(name: str, kind: str) -> dict:
+        return systems[name]["overall"] if kind == "overall" else systems[name]["by_kind"][kind]
+
+    for key, label in METRICS:
+        lines.append(f"| {label} | " + " | ".join(_cell(group(n, k)[key]) for k in kinds for n in names) + " |")
+    ours = systems["ours"]["overall"]["retrieval"]
+    lines += ["", "| retrieval (ours, answerable rows) | hit@1 | hit@3 | hit@5 | MRR |", "|---|---|---|---|---|"]
+    for mode, scores in ours.items():
+        lines.append(f"| {mode} | " + " | ".join(_cell(scores[m]) for m in ("hit@1", "hit@3", "hit@5", "mrr")) + " |")
+    lines += ["", "| latency | median ms | p95 ms |", "|---|---|---|"]
+    for name in names:
+        latency = systems[name]["latency_ms"]
+        lines.append(f"| {name} | {latency['median']:.0f} | {latency['p95']:.0f} |")
     return "\n".join(lines)
+
+
+def below_thresholds(report: dict, minimums: dict[str, float]) -> list[str]:
+    """The overall metrics of our pipeline that fall below the given minimums."""
+    overall = report["systems"]["ours"]["overall"]
+    return [
+        f"{key} {overall[key]:.3f} < {minimum}"
+        for key, minimum in minimums.items()
+        if overall.get(key) is not None and overall[key] < minimum
+    ]

@@ -1,6 +1,9 @@
 import json
 from pathlib import Path
 
+from rag.answer import Answer, Citation
+from rag.citation_quality import citation_counts
+from rag.evaluate import load_qa
 from tests.test_cli import run_cli
 
 ROWS = [
@@ -26,7 +29,7 @@ ROWS = [
     },
     {
         "id": "t3",
-        "question": "What did Peskov say?",
+        "question": "What did Peskov say about <b>peacekeepers</b>?",
         "kind": "attribution",
         "answer": "",
         "evidence": ["moot"],
@@ -37,18 +40,36 @@ ROWS = [
 ]
 
 
-def test_eval_command_reports_metrics_and_failures(tmp_path: Path) -> None:
-    qa = tmp_path / "qa.jsonl"
+def write_qa(folder: Path) -> Path:
+    qa = folder / "qa.jsonl"
     qa.write_text("\n".join(json.dumps(r) for r in ROWS), encoding="utf-8")
-    result = run_cli(tmp_path / "home", "eval", "--qa", str(qa), "--json")
+    return qa
+
+
+def test_eval_reports_ours_beside_the_baseline_and_writes_a_report(tmp_path: Path) -> None:
+    result = run_cli(
+        tmp_path / "home", "eval", "--qa", str(write_qa(tmp_path)), "--json", "--report", str(tmp_path / "r")
+    )
     assert result.returncode == 0, result.stderr
-    summary = json.loads(result.stdout)
-    overall = summary["overall"]
-    assert overall["rows"] == 3 and abs(overall["correct"] - 2 / 3) < 1e-9
-    assert overall["retrieval"]["hybrid+rerank"]["hit@3"] == 1.0
-    assert overall["abstention_precision"] == 1.0 and overall["abstention_recall"] == 1.0
-    assert [f["id"] for f in summary["failures"]] == ["t3"]
-    assert summary["latency_ms"]["median"] > 0
+    report = json.loads(result.stdout)
+    ours, baseline = report["systems"]["ours"], report["systems"]["baseline"]
+    assert ours["overall"]["rows"] == 3 and abs(ours["overall"]["correct"] - 2 / 3) < 1e-9
+    assert ours["overall"]["retrieval"]["hybrid+rerank"]["hit@3"] == 1.0
+    assert ours["overall"]["abstention_precision"] == 1.0 and ours["overall"]["abstention_recall"] == 1.0
+    assert baseline["overall"]["abstention_recall"] == 0.0, "the plain pipeline never abstains"
+    assert [f["id"] for f in ours["failures"]] == ["t3"]
+    assert ours["by_kind"]["attribution"]["speaker_verbatim"] == 0.5
+    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "<svg" in html and "&lt;b&gt;peacekeepers" in html and "<b>" not in html
+    assert "| ours | t3 | attribution |" in (tmp_path / "r" / "report.md").read_text(encoding="utf-8")
+
+
+def test_eval_exits_non_zero_below_a_threshold(tmp_path: Path) -> None:
+    qa = write_qa(tmp_path)
+    failing = run_cli(tmp_path / "home", "eval", "--qa", str(qa), "--no-baseline", "--min-correct", "0.9")
+    assert failing.returncode == 3 and "below threshold: correct 0.667 < 0.9" in failing.stderr
+    passing = run_cli(tmp_path / "home", "eval", "--qa", str(qa), "--no-baseline", "--min-correct", "0.6")
+    assert passing.returncode == 0, passing.stderr
 
 
 def test_eval_rejects_a_malformed_qa_file(tmp_path: Path) -> None:
@@ -56,3 +77,27 @@ def test_eval_rejects_a_malformed_qa_file(tmp_path: Path) -> None:
     qa.write_text('{"id": "x", "question": "q"}\n', encoding="utf-8")
     result = run_cli(tmp_path / "home", "eval", "--qa", str(qa), "--no-ingest")
     assert result.returncode == 2 and "field 'kind' must be a str" in result.stderr
+
+
+def test_main_qa_set_has_the_promised_shape() -> None:
+    rows = load_qa("eval/qa-seed.jsonl")
+    kinds = [r["kind"] for r in rows]
+    assert len(rows) >= 60 and kinds.count("unanswerable") >= 12
+    assert {"fact", "attribution", "compare"} <= set(kinds)
+    article = Path("corpus/mna-2025-02-01-eu-divided-over-western-troops.md").read_text(encoding="utf-8")
+    assert all(e in article for r in rows for e in r["evidence"])
+    assert len({r["id"] for r in rows}) == len(rows)
+
+
+def test_citation_quality_catches_unsupported_and_needless_citations() -> None:
+    text = "Officials said the bridge would open in May."
+    one = Citation(1, "a", "Outlet", 0, len(text), text)
+    other = Citation(2, "b", "Outlet", 0, 10, "Rain fell.")
+    good = Answer("q", f"> {text} [1]", False, [one])
+    counts = citation_counts(good)
+    assert (counts.statements, counts.supported, counts.citations, counts.relevant) == (1, 1, 1, 1)
+    invented = Answer("q", "Officials said the bridge would close in June. [1]", False, [one])
+    assert citation_counts(invented).supported == 0
+    padded = Answer("q", "Officials said the bridge would open in May. [1][2]", False, [one, other])
+    padded_counts = citation_counts(padded)
+    assert padded_counts.supported == 1 and padded_counts.citations == 2 and padded_counts.relevant == 1

@@ -1,0 +1,44 @@
+"""The plain pipeline we measure against: llama-index dense top-k over the same Chroma store.
+
+No BM25, no reranking, no attribution layer, no abstention and no verification: the answer is the
+top passages themselves, each cited. It shows what the rest of our pipeline buys.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rag.answer import Answer, Citation, check_question
+
+if TYPE_CHECKING:
+    from rag.engine import Engine
+
+BASELINE_TOP_K = 2
+
+
+class BaselinePipeline:
+    def __init__(self, engine: Engine, top_k: int = BASELINE_TOP_K) -> None:
+        from llama_index.core.llms import MockLLM
+        from llama_index.core.query_engine import RetrieverQueryEngine
+        from llama_index.core.response_synthesizers.no_text import NoText
+
+        self._engine = engine
+        self._query_engine = RetrieverQueryEngine(
+            engine.index.as_retriever(similarity_top_k=top_k),
+            response_synthesizer=NoText(llm=MockLLM()),
+        )
+
+    def ask(self, question: str) -> Answer:
+        question = check_question(question)
+        nodes = self._query_engine.query(question).source_nodes
+        texts = self._engine.catalog.texts({n.node.metadata["article_id"] for n in nodes})
+        citations, lines = [], []
+        for n, hit in enumerate(nodes, 1):
+            meta = hit.node.metadata
+            start, end = int(meta["start"]), int(meta["end"])
+            text = texts[meta["article_id"]][start:end]
+            citations.append(
+                Citation(n, meta["article_id"], meta["outlet"], start, end, text, meta["title"], meta["date"])
+            )
+            lines.append(f"{text} [{n}]")
+        return Answer(question, "\n".join(lines), False, citations)
