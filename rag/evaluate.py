@@ -171,7 +171,7 @@ def evaluate(engine: Engine, qa_path: str | Path, progress: bool = True, baselin
             for row in tqdm(rows, desc=f"eval {name}", unit="q", disable=not progress)
         ]
         summaries[name] = summarize(results)
-    return {"qa": str(qa_path), "rows": len(rows), "systems": summaries}
+    return {"qa": Path(qa_path).name, "rows": len(rows), "systems": summaries}
 
 
 def _cell(value: float | None) -> str:

@@ -43,6 +43,17 @@ def svg_chart(report: dict) -> str:
     return "".join(parts)
 
 
+def tables_html(markdown: str) -> str:
+    """The Markdown tables of `format_table` as HTML tables, every cell escaped."""
+    blocks = []
+    for block in markdown.strip().split("\n\n"):
+        rows = [line.strip("|").split("|") for line in block.splitlines() if not line.startswith("|---")]
+        header = "".join(f"<th>{escape(cell.strip())}</th>" for cell in rows[0])
+        body = "".join("<tr>" + "".join(f"<td>{escape(c.strip())}</td>" for c in row) + "</tr>" for row in rows[1:])
+        blocks.append(f"<table><tr>{header}</tr>{body}</table>")
+    return "<br>".join(blocks)
+
+
 def failures_markdown(report: dict) -> str:
     lines = ["| system | id | kind | question | answer given |", "|---|---|---|---|---|"]
     for name, summary in report["systems"].items():
@@ -70,7 +81,7 @@ def write_report(report: dict, folder: Path) -> list[Path]:
         "<style>body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}"
         "td,th{border:1px solid #ddd;padding:4px 8px;font-size:13px;vertical-align:top}</style></head><body>"
         f"<h1>Evaluation report</h1><p>QA file: {escape(report['qa'])} ({report['rows']} rows)</p>"
-        f"{svg_chart(report)}<h2>Metrics</h2><pre>{escape(table)}</pre>"
+        f"{svg_chart(report)}<h2>Metrics</h2>{tables_html(table)}"
         "<h2>Failed rows</h2><table><tr><th>system</th><th>id</th><th>kind</th><th>question</th>"
         "<th>answer given</th></tr>"
         f"{failure_rows}</table></body></html>"
