@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rag.answer import Answer, QuestionError
 from rag.config import PROJECT_ROOT, Config
-from rag.corpus import Article, CorpusError, read_text, slugify, write_article_file
+from rag.corpus import CorpusError, read_text
 
 DEFAULT_QA = PROJECT_ROOT / "eval" / "qa-seed.jsonl"
 DEFAULT_GOLD = PROJECT_ROOT / "eval" / "attribution" / "heldout"
@@ -154,25 +154,24 @@ def cmd_articles(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    text = read_text(args.file)
-    if text.startswith("---"):
-        raise CorpusError(args.file, "already has front matter; use `python -m rag ingest FILE` instead")
-    from rag.corpus import parse_article, render_article_file
+    from rag.corpus import new_article
 
-    draft = Article(
-        id=args.article_id or f"{slugify(args.outlet, 30)}-{args.date}-{slugify(args.title, 60)}",
+    article = new_article(
+        read_text(args.file),
         title=args.title,
         outlet=args.outlet,
         date=args.date,
         url=args.url,
+        article_id=args.article_id,
         language=args.language,
-        text=text,
+        source=args.file,
     )
-    article = parse_article(render_article_file(draft), args.file)
-    config = Config.from_env(home=args.home, chroma_url=args.chroma_url)
-    target = write_article_file(article, config.corpus_dir)
+    target, report = _engine(args).add(article)
     print(f"stored {target}")
-    return cmd_ingest(argparse.Namespace(**{**vars(args), "paths": [target], "quiet": True}))
+    for error in report.errors:
+        print(f"rejected: {error}", file=sys.stderr)
+    print(report.summary())
+    return 1 if report.errors else 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

@@ -160,6 +160,33 @@ def article_files(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
+def new_article(
+    text: str,
+    *,
+    title: str,
+    outlet: str,
+    date: str,
+    url: str | None = None,
+    article_id: str | None = None,
+    language: str = "en",
+    source: str | Path = "",
+) -> Article:
+    """A validated article from a plain-text body and metadata given separately (CLI `add`, page upload)."""
+    if text.startswith("---"):
+        raise CorpusError(source, "already has front matter; add it as an article file instead")
+    iso_date = _iso_date(date, source)
+    draft = Article(
+        id=article_id or f"{slugify(outlet, 30)}-{iso_date}-{slugify(title, 60)}",
+        title=title,
+        outlet=outlet,
+        date=iso_date,
+        url=url or None,
+        language=language,
+        text=text,
+    )
+    return parse_article(render_article_file(draft), source)
+
+
 def render_article_file(article: Article) -> str:
     """Front matter + body, the inverse of parse_article."""
     meta = {"id": article.id, "title": article.title, "outlet": article.outlet, "date": article.date}

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal
 from rag.answer import Answer, abstention, check_question, compose, unanswered_reason, verify
 from rag.attribution.spans import Attribution
 from rag.config import Config, go_offline
+from rag.corpus import Article, write_article_file
 from rag.ingest import IngestReport, ingest, remove_article
 from rag.lexical import sources_asked, speaker_asked, speaker_check
 from rag.speakers import attributions_of, closest_attribution, sources_answer, verdict
@@ -54,6 +55,11 @@ class Engine:
 
     def ingest(self, paths: Iterable[str | Path] | None = None, progress: bool = True) -> IngestReport:
         return ingest(paths or [self.config.corpus_dir], self.catalog, self.collection, progress)
+
+    def add(self, article: Article) -> tuple[Path, IngestReport]:
+        """Store a new article in the corpus folder and index it."""
+        target = write_article_file(article, self.config.corpus_dir)
+        return target, self.ingest([target], progress=False)
 
     def remove(self, article_id: str) -> bool:
         return remove_article(article_id, self.catalog, self.collection)

@@ -1,56 +1,212 @@
-"""Chat page: ask, read the answer, expand each citation to see its span highlighted in the article."""
+"""Chat page: ask with follow-ups, read cited answers, inspect speakers, manage the corpus.
+
+The page only arranges what `rag` computes: answering, attribution, ingest and removal all live there.
+"""
 
 from __future__ import annotations
 
+from html import escape
+from pathlib import Path
 from typing import Any
 
 from rag.answer import QuestionError
 from rag.config import go_offline
-from rag.engine import Engine
-from ui.render import sources_html
+from rag.conversation import standalone_question
+from rag.corpus import CorpusError, new_article, parse_article, read_text, slugify
+from rag.engine import DEFAULT_TOP_K, Engine
+from rag.speakers import speaker_table
+from ui.render import CSS, article_view, citation_choices
 
 go_offline()
 
 import gradio as gr  # noqa: E402  (telemetry switches must be set before the import)
 
-CSS = """
-.citation mark { background: #fde68a; padding: 0 2px; }
-.citation .article { white-space: pre-wrap; line-height: 1.5; }
-"""
+WHO_HEADERS = ["speaker", "kind", "count", "cues", "what they said"]
+ARTICLE_HEADERS = ["id", "date", "outlet", "title", "units"]
 
 
 def build(engine: Engine) -> gr.Blocks:
-    def ask(question: str, history: list[dict[str, Any]], top_k: int) -> tuple[list, str, str]:
-        history = [*history, {"role": "user", "content": question}]
+    def article_choices() -> list[tuple[str, str]]:
+        return [(f"{e.article.date} · {e.article.outlet} · {e.article.title}", e.article.id) for e in engine.articles()]
+
+    def article_rows() -> list[list[Any]]:
+        return [[e.article.id, e.article.date, e.article.outlet, e.article.title, e.n_units] for e in engine.articles()]
+
+    def ask(question: str, history: list[dict], top_k: float, scope: list[str] | None, asked: list[str]):
+        history = [*history, {"role": "user", "content": escape(question)}]
+        standalone = standalone_question(question, asked)
         try:
-            answer = engine.ask(question, int(top_k))
+            answer = engine.ask(standalone, int(top_k), scope or None)
         except QuestionError as exc:
-            history.append({"role": "assistant", "content": f"⚠ {exc}"})
-            return history, "", ""
-        texts = engine.catalog.texts({c.article_id for c in answer.citations})
-        history.append({"role": "assistant", "content": answer.answer})
-        return history, "", sources_html(answer, texts)
+            yield (
+                [*history, {"role": "assistant", "content": escape(f"⚠ {exc}")}],
+                "",
+                gr.Radio(choices=[], value=None),
+                "",
+                {},
+                asked,
+            )
+            return
+        shown_text = (
+            answer.answer if standalone == question.strip() else f"(understood as: {standalone})\n{answer.answer}"
+        )
+        # The chat renders HTML even with Markdown off: escape, so article text and questions stay text.
+        text = escape(shown_text)
+        state = answer.to_dict()
+        choices = citation_choices(answer)
+        lines = text.splitlines()
+        for shown in range(1, len(lines)):
+            partial = [*history, {"role": "assistant", "content": "\n".join(lines[:shown])}]
+            yield partial, "", gr.Radio(choices=[], value=None), "", {}, asked
+        first = choices[0] if choices else None
+        final = [*history, {"role": "assistant", "content": text}]
+        yield (
+            final,
+            "",
+            gr.Radio(choices=choices, value=first),
+            show_citation(first, state),
+            state,
+            [*asked, standalone],
+        )
+
+    def show_citation(label: str | None, state: dict) -> str:
+        if not label or not state:
+            return ""
+        from rag.answer import Citation
+
+        citation = next(Citation(**c) for c in state["citations"] if label.startswith(f"[{c['n']}] "))
+        entry = engine.catalog.get(citation.article_id)
+        if entry is None:
+            return "<p>This article has been removed.</p>"
+        return article_view(citation, state["attributions"], entry.article.text, entry.article.url)
+
+    def who_rows(article_id: str | None, needle: str) -> list[list[Any]]:
+        rows = speaker_table(engine.catalog.attributions({article_id} if article_id else None))
+        needle = (needle or "").strip().lower()
+        return [
+            [r.speaker, r.kind.replace("_", " "), r.count, ", ".join(dict.fromkeys(r.cues)), r.contents[0][:200]]
+            for r in sorted(rows, key=lambda r: -r.count)
+            if not needle or needle in r.speaker.lower() or any(needle in c.lower() for c in r.contents)
+        ]
+
+    def add_files(files: list[str] | None, title: str, outlet: str, date: str, url: str, progress=gr.Progress()):  # noqa: B008  (Gradio injects progress this way)
+        messages = []
+        for i, name in enumerate(files or []):
+            path = Path(name)
+            progress((i, len(files)), desc=f"indexing {path.name}")
+            try:
+                text = read_text(path)
+                if text.startswith("---"):
+                    article = parse_article(text, path.name, default_id=slugify(path.stem, 128))
+                else:
+                    article = new_article(text, title=title, outlet=outlet, date=date, url=url, source=path.name)
+                _, report = engine.add(article)
+                messages += [f"{path.name}: {report.summary()}", *report.errors]
+            except CorpusError as exc:
+                messages.append(f"{path.name}: {exc.problem}")
+        if not files:
+            messages.append("Choose one or more .txt or .md files first.")
+        return refreshed("\n".join(messages))
+
+    def remove(article_id: str | None, confirmed: bool):
+        if not article_id:
+            return refreshed("Choose an article to remove.")
+        if not confirmed:
+            return refreshed(f"Tick 'confirm removal' to remove {article_id}.")
+        removed = engine.remove(article_id)
+        return refreshed(f"Removed {article_id}." if removed else f"{article_id} was not indexed.")
+
+    def refreshed(message: str):
+        """Status text plus every list of articles on the page, after the corpus changed."""
+        choices = article_choices()
+        return (
+            message,
+            article_rows(),
+            gr.Dropdown(choices=choices, value=None),
+            gr.Dropdown(choices=choices, value=None),
+            gr.Dropdown(choices=choices, value=[]),
+            gr.Checkbox(value=False),
+        )
 
     with gr.Blocks(title="News discourse Q&A") as page:
         gr.Markdown(
-            "## Ask the news articles\nEvery answer quotes the articles verbatim; expand a source to see it in context."
+            "## Ask the news articles\nAnswers quote the articles verbatim; every claim carries a citation [n]."
         )
-        with gr.Row():
+        answer_state = gr.State({})
+        asked_state = gr.State([])
+        with gr.Tab("Ask"), gr.Row():
             with gr.Column(scale=3):
-                chat = gr.Chatbot(label="Answers", render_markdown=False, height=420)
-                question = gr.Textbox(label="Question", placeholder="Who told The Times that …?", max_lines=4)
+                chat = gr.Chatbot(label="Answers", render_markdown=False, height=460, elem_id="chat")
+                question = gr.Textbox(label="Question", placeholder="Who told The Times that …?", elem_id="question")
                 with gr.Row():
-                    send = gr.Button("Ask", variant="primary")
-                    top_k = gr.Slider(1, 10, value=5, step=1, label="Passages to consider")
+                    send = gr.Button("Ask", variant="primary", elem_id="ask")
+                    clear = gr.Button("New conversation", elem_id="clear")
+                with gr.Accordion("Settings", open=False):
+                    top_k = gr.Slider(1, 10, value=DEFAULT_TOP_K, step=1, label="Passages to consider")
+                    scope = gr.Dropdown(
+                        choices=article_choices(),
+                        multiselect=True,
+                        label="Search only these articles",
+                        elem_id="scope",
+                    )
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
-                sources = gr.HTML(elem_id="sources")
-        send.click(ask, [question, chat, top_k], [chat, question, sources], api_name="ask")
-        question.submit(ask, [question, chat, top_k], [chat, question, sources], api_name="ask_on_enter")
+                picker = gr.Radio(choices=[], label="Citations", elem_id="citations")
+                view = gr.HTML(elem_id="article-view")
+        with gr.Tab("Who said what"):
+            with gr.Row():
+                who_article = gr.Dropdown(choices=article_choices(), label="Article", elem_id="who-article")
+                who_filter = gr.Textbox(label="Filter speakers or statements", elem_id="who-filter")
+            who = gr.Dataframe(
+                headers=WHO_HEADERS,
+                datatype=["str"] * 5,
+                value=who_rows(None, ""),
+                interactive=False,
+                elem_id="who-table",
+                wrap=True,
+            )
+        with gr.Tab("Corpus"), gr.Row():
+            with gr.Column():
+                files = gr.File(
+                    label="Article files (.txt or .md)",
+                    file_count="multiple",
+                    file_types=[".txt", ".md"],
+                    elem_id="upload",
+                )
+                gr.Markdown("Plain-text files need their metadata here; files with front matter carry their own.")
+                title = gr.Textbox(label="Headline", elem_id="meta-title")
+                outlet = gr.Textbox(label="Outlet", elem_id="meta-outlet")
+                date = gr.Textbox(label="Date (YYYY-MM-DD)", elem_id="meta-date")
+                url = gr.Textbox(label="URL (optional)", elem_id="meta-url")
+                add = gr.Button("Add to corpus", variant="primary", elem_id="add")
+            with gr.Column():
+                status = gr.Textbox(label="Status", interactive=False, lines=4, elem_id="corpus-status")
+                articles = gr.Dataframe(
+                    headers=ARTICLE_HEADERS,
+                    datatype=["str", "str", "str", "str", "number"],
+                    value=article_rows(),
+                    interactive=False,
+                    elem_id="articles",
+                )
+                remove_id = gr.Dropdown(choices=article_choices(), label="Article to remove", elem_id="remove-id")
+                confirm = gr.Checkbox(label="confirm removal", elem_id="remove-confirm")
+                remove_button = gr.Button("Remove", variant="stop", elem_id="remove")
+
+        outputs = [chat, question, picker, view, answer_state, asked_state]
+        inputs = [question, chat, top_k, scope, asked_state]
+        send.click(ask, inputs, outputs, api_name="ask")
+        question.submit(ask, inputs, outputs, api_name="ask_on_enter")
+        clear.click(lambda: ([], "", gr.Radio(choices=[], value=None), "", {}, []), None, outputs, api_name=False)
+        picker.change(show_citation, [picker, answer_state], view, api_name=False)
+        who_article.change(who_rows, [who_article, who_filter], who, api_name=False)
+        who_filter.change(who_rows, [who_article, who_filter], who, api_name=False)
+        corpus_outputs = [status, articles, remove_id, who_article, scope, confirm]
+        add.click(add_files, [files, title, outlet, date, url], corpus_outputs, api_name="add")
+        remove_button.click(remove, [remove_id, confirm], corpus_outputs, api_name="remove")
     return page
 
 
 def launch(engine: Engine, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> gr.Blocks:
     page = build(engine)
-    page.launch(server_name=host, server_port=port, prevent_thread_lock=not block, css=CSS, show_error=False)
+    page.queue().launch(server_name=host, server_port=port, prevent_thread_lock=not block, css=CSS, show_error=False)
     return page

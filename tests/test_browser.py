@@ -1,0 +1,220 @@
+"""The real page in a real browser (Debian's Chromium driven by Playwright), served on localhost."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from rag.engine import Engine
+from tests.conftest import make_engine
+from ui.app import launch
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+PAYLOAD = (
+    '<script>window.__pwned = 1</script><img src="x" onerror="window.__pwned = 2"> '
+    "[click me](javascript:window.__pwned=3) ![pixel](http://198.51.100.7/p.png)"
+)
+XSS_ARTICLE = f"""---
+id: xss-test
+title: "<img src=x onerror=window.__pwned=4> Harbour gala"
+outlet: "<b>The Test Herald</b>"
+date: 2025-05-05
+url: "javascript:window.__pwned=5"
+---
+The harbour gala drew a large crowd on Saturday. {PAYLOAD}
+"We had the best night of the year," organiser Pia Lund told reporters.
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def page_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    corpus = tmp_path_factory.mktemp("page-corpus")
+    shutil.copy(Path("corpus/mna-2025-02-01-eu-divided-over-western-troops.md"), corpus)
+    engine = make_engine(tmp_path_factory.mktemp("page-home"), corpus)
+    engine.ingest(progress=False)
+    return engine
+
+
+@pytest.fixture(scope="module")
+def url(page_engine: Engine) -> Iterator[str]:
+    port = free_port()
+    app = launch(page_engine, port=port, block=False)
+    yield f"http://127.0.0.1:{port}/"
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), "install Debian's chromium (make test does)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, url: str) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.outside_requests = []
+    page.dialogs = []
+    local = (url, "data:", "blob:")
+    page.on("request", lambda r: None if r.url.startswith(local) else page.outside_requests.append(r.url))
+    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    page.goto(url, wait_until="load")
+    page.wait_for_selector("#question textarea")
+    yield page
+    context.close()
+
+
+def ask(page: Page, question: str) -> str:
+    before = page.locator("#chat .message").count()
+    page.fill("#question textarea", question)
+    page.click("#ask")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#chat .message').length >= n + 2", arg=before, timeout=30_000
+    )
+    page.wait_for_function("() => !document.querySelector('#chat .pending, #chat .generating')", timeout=30_000)
+    page.wait_for_timeout(300)
+    return page.locator("#chat .message").last.inner_text()
+
+
+CITED_TEXT = "() => [...document.querySelectorAll('#article-view .article-view .cited')].map(e => e.innerText).join('')"
+
+
+def cited_text(page: Page) -> str:
+    page.wait_for_selector("#article-view .article-view .cited")
+    return page.evaluate(CITED_TEXT)
+
+
+def corpus_status(page: Page, expected: str) -> str:
+    page.wait_for_function(
+        "t => document.querySelector('#corpus-status textarea').value.includes(t)", arg=expected, timeout=60_000
+    )
+    return page.input_value("#corpus-status textarea")
+
+
+def test_question_gets_a_cited_answer_with_the_span_highlighted(page: Page) -> None:
+    reply = ask(page, "Who told The Times that Washington's participation would be necessary?")
+    assert "A European diplomatic source told The Times" in reply and "[1]" in reply
+    assert page.locator("#citations input[type=radio]").count() == 1
+    assert cited_text(page).startswith("A European diplomatic source told The Times that Washington")
+    assert page.inner_text("#article-view .article-view .cited.source") == "A European diplomatic source"
+    assert page.inner_text("#article-view .article-view .cited.cue") == "told The Times"
+    assert page.locator("#article-view .legend .content").count() == 1
+    assert page.outside_requests == [], "the page fetched something from outside"
+
+
+def test_choosing_another_citation_moves_the_highlight(page: Page) -> None:
+    ask(page, "Compare what Peskov and Miroshnik said about peacekeepers.")
+    radios = page.locator("#citations label")
+    assert radios.count() == 2
+    first = cited_text(page)
+    radios.nth(1).click()
+    page.wait_for_function(f"t => ({CITED_TEXT})() !== t", arg=first)
+    texts = [first, cited_text(page)]
+    assert any(t.startswith("Kremlin spokesman Dmitry Peskov said") for t in texts)
+    assert any("senior Russian diplomat Rodion Miroshnik warned" in t for t in texts)
+
+
+def test_follow_up_questions_are_read_in_context(page: Page) -> None:
+    ask(page, "What did Peskov say?")
+    reply = ask(page, "What about Miroshnik?")
+    assert "(understood as: What did Miroshnik say?)" in reply
+    assert "senior Russian diplomat Rodion Miroshnik" in reply
+
+
+def test_errors_are_messages(page: Page) -> None:
+    page.fill("#question textarea", "   ")
+    page.click("#ask")
+    page.wait_for_function("() => document.querySelector('#chat').innerText.includes('The question is empty.')")
+
+
+def test_who_said_what_table_filters(page: Page) -> None:
+    page.get_by_role("tab", name="Who said what").click()
+    page.fill("#who-filter textarea", "Peskov")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => !document.querySelector('#who-table').innerText.includes('Some EU officials')")
+    table = page.inner_text("#who-table")
+    assert "Kremlin spokesman Dmitry Peskov" in table and "named person" in table
+
+
+def upload(page: Page, path: Path, **meta: str) -> None:
+    page.get_by_role("tab", name="Corpus").click()
+    page.set_input_files("#upload input[type=file]", str(path))
+    page.wait_for_function("n => document.querySelector('#upload').innerText.includes(n)", arg=path.stem)
+    for field, value in meta.items():
+        page.fill(f"#meta-{field} textarea, #meta-{field} input", value)
+    page.click("#add")
+
+
+def remove(page: Page, title: str, article_id: str) -> str:
+    page.get_by_role("tab", name="Corpus").click()
+    page.click("#remove-id input")
+    page.get_by_role("option").filter(has_text=title).first.click()
+    page.check("#remove-confirm input")
+    page.click("#remove")
+    return corpus_status(page, article_id)
+
+
+def test_upload_answer_then_remove(page: Page, tmp_path: Path) -> None:
+    story = tmp_path / "dam.txt"
+    story.write_text("Engineers in Northvale said the old dam held during the storm.\n", encoding="utf-8")
+    upload(page, story, title="Dam holds", outlet="Northvale Gazette", date="2025-04-02")
+    assert "1 added" in corpus_status(page, "added")
+    page.get_by_role("tab", name="Ask").click()
+    reply = ask(page, "What did the engineers in Northvale say about the dam?")
+    assert "Engineers in Northvale said the old dam held during the storm." in reply
+    status = remove(page, "Dam holds", "northvale-gazette-2025-04-02-dam-holds")
+    assert "Removed northvale-gazette-2025-04-02-dam-holds." in status
+    page.get_by_role("tab", name="Ask").click()
+    assert "do not answer" in ask(page, "What did the engineers in Northvale say about the dam?")
+
+
+def test_bad_files_get_a_readable_message_and_lose_nothing(page: Page, tmp_path: Path) -> None:
+    binary = tmp_path / "broken.txt"
+    binary.write_bytes(b"\x89PNG\x00\x00\x00")
+    page.get_by_role("tab", name="Corpus").click()
+    before = page.inner_text("#articles")
+    assert "mna-2025-02-01-eu-divided-over-western-troops" in before
+    upload(page, binary, title="x", outlet="y", date="2025-01-01")
+    assert "looks like a binary file" in corpus_status(page, "broken.txt")
+    assert page.inner_text("#articles") == before
+
+
+def test_markup_in_articles_and_questions_never_executes(page: Page, tmp_path: Path) -> None:
+    article = tmp_path / "xss.md"
+    article.write_text(XSS_ARTICLE, encoding="utf-8")
+    upload(page, article)
+    corpus_status(page, "added")
+    page.get_by_role("tab", name="Ask").click()
+    reply = ask(page, f"What did organiser Pia Lund tell reporters about the harbour gala? {PAYLOAD}")
+    assert "organiser Pia Lund told reporters" in reply
+    assert "organiser Pia Lund told reporters" in cited_text(page)
+    view = page.inner_text("#article-view")
+    assert "<script>window.__pwned = 1</script>" in view and '<img src="x"' in view
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.locator("#chat img[src='x'], #article-view img, #article-view script, #chat script").count() == 0
+    assert page.locator("#article-view a[href^='javascript']").count() == 0
+    assert page.dialogs == [] and page.outside_requests == []
+    assert "Removed xss-test." in remove(page, "Harbour gala", "xss-test")
