@@ -22,16 +22,16 @@ def page_url(seeded_engine: Engine) -> Iterator[str]:
 
 def test_page_answers_with_a_highlighted_escaped_citation(page_url: str) -> None:
     client = Client(page_url, verbose=False)
-    history, cleared, sources = client.predict(
-        "Who told The Times that Washington's participation would be necessary?", [], 5, api_name="/ask"
+    history, cleared, citations, view = client.predict(
+        "Who told The Times that Washington's participation would be necessary?", [], 5, [], [], api_name="/ask"
     )
     reply = history[-1]["content"][0]["text"]
     assert "A European diplomatic source told The Times" in reply and "[1]" in reply
-    assert cleared == ""
-    assert "<mark>A European diplomatic source told The Times" in sources
+    assert cleared == "" and citations["value"].startswith("[1] Mehr News Agency")
+    assert '<span class="cited source">A European diplomatic source</span>' in view
 
 
 def test_page_shows_errors_as_messages(page_url: str) -> None:
-    history, _, sources = Client(page_url, verbose=False).predict("   ", [], 5, api_name="/ask")
+    history, _, _, view = Client(page_url, verbose=False).predict("   ", [], 5, [], [], api_name="/ask")
     assert history[-1]["content"][0]["text"] == "⚠ The question is empty."
-    assert sources == ""
+    assert view == ""
