@@ -97,6 +97,13 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def body_start(text: str) -> int:
+    """Offset where the article proper begins, after leading white space and a scraper's date marker."""
+    stripped = text.lstrip()
+    marker = SCRAPE_DATE_MARKER.match(stripped)
+    return len(text) - len(stripped) + (marker.end() if marker else 0)
+
+
 def _belongs_to_previous(piece: str, prev: str) -> bool:
     if CONTINUATION_START.match(piece):
         return True

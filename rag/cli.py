@@ -60,6 +60,17 @@ def _parser() -> argparse.ArgumentParser:
     eval_attr.add_argument("--gold", type=Path, default=DEFAULT_GOLD, help="folder of NAME.txt + NAME.ann (brat)")
     eval_attr.add_argument("--json", action="store_true")
 
+    compare = sub.add_parser("compare", help="actors' positions side by side, with the evidence behind each")
+    compare.add_argument("--topic", help="only evidence about this topic")
+    compare.add_argument("--article", action="append", dest="articles", help="only this article id (repeatable)")
+    compare.add_argument("--json", action="store_true")
+
+    compare_articles = sub.add_parser("compare-articles", help="how two or more articles report one story")
+    compare_articles.add_argument("ids", nargs="+", help="article ids (two or more)")
+    compare_articles.add_argument("--json", action="store_true")
+
+    sub.add_parser("stories", help="groups of indexed articles that report the same event")
+
     ev = sub.add_parser("eval", help="run a QA file and print metrics")
     ev.add_argument("--qa", type=Path, default=DEFAULT_QA, help=f"JSONL QA file (default {DEFAULT_QA.name})")
     ev.add_argument("--json", action="store_true")
@@ -272,6 +283,58 @@ def cmd_eval_attributions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    rows = _engine(args).actor_table(args.topic, args.articles)
+    if args.json:
+        print(json.dumps([row.to_dict() for row in rows], ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print("no actors found" + (f" on {args.topic!r}" if args.topic else ""))
+    for row in rows:
+        print(f"{row.actor}: {row.position}    (as {'; '.join(row.phrases)})")
+        for item in row.evidence:
+            print(f"    [{item.position}] {item.sentence.text[:120]}")
+            print(f"        {item.reported_by} · {item.article_id} {item.sentence.start}-{item.sentence.end}")
+    return 0
+
+
+def cmd_compare_articles(args: argparse.Namespace) -> int:
+    from rag.compare.articles import compare_articles
+
+    if len(args.ids) < 2:
+        raise QuestionError("Name at least two article ids to compare.")
+    result = compare_articles(_engine(args).article_views(args.ids))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    outlets = {a["id"]: a["outlet"] for a in result["articles"]}
+    for pair in result["pairs"]:
+        a, b = outlets[pair["a"]], outlets[pair["b"]]
+        print(f"\n== {a} vs {b}: {len(pair['shared'])} shared claims")
+        for shared in pair["shared"]:
+            print(f"  {a}: {shared['a']['text'][:110]}\n  {b}: {shared['b']['text'][:110]}")
+            for difference in shared["attribution_differences"]:
+                print(f"    ! {difference}")
+        for side, name in (("only_a", a), ("only_b", b)):
+            for span in pair[side]:
+                print(f"  only in {name}: {span['text'][:110]}")
+        for naming in pair["naming"]:
+            print(f"  naming: {naming['a']} ({a}) / {naming['b']} ({b})")
+    for article_id, sources in result["sources"].items():
+        print(f"\nsources of {outlets[article_id]}: " + "; ".join(f"{s['speaker']} ({s['kind']})" for s in sources))
+    return 0
+
+
+def cmd_stories(args: argparse.Namespace) -> int:
+    from rag.compare.articles import stories
+
+    engine = _engine(args)
+    entries = {e.article.id: e.article for e in engine.articles()}
+    for number, group in enumerate(stories(engine.article_views()), 1):
+        print(f"story {number}: " + " | ".join(f"{entries[i].outlet} {entries[i].date} ({i})" for i in group))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     engine = _engine(args)
     if not args.no_ingest:
@@ -289,6 +352,9 @@ COMMANDS = {
     "attributions": cmd_attributions,
     "who": cmd_who,
     "eval-attributions": cmd_eval_attributions,
+    "compare": cmd_compare,
+    "compare-articles": cmd_compare_articles,
+    "stories": cmd_stories,
     "eval": cmd_eval,
     "ask": cmd_ask,
     "ingest": cmd_ingest,

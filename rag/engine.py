@@ -8,8 +8,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from rag.answer import Answer, abstention, check_question, compose, unanswered_reason, verify
-from rag.attribution.spans import Attribution
+import numpy as np
+
+from rag.answer import Answer, QuestionError, abstention, check_question, compose, unanswered_reason, verify
+from rag.attribution.spans import Attribution, Span
 from rag.config import Config, go_offline
 from rag.corpus import Article, write_article_file
 from rag.ingest import IngestReport, ingest, remove_article
@@ -23,7 +25,12 @@ if TYPE_CHECKING:
     from llama_index.core.retrievers import BaseRetriever
     from llama_index.core.schema import NodeWithScore
 
+    from rag.compare.actors import ActorRow
+    from rag.compare.articles import ArticleView
+
 DEFAULT_TOP_K = 5
+# Evidence this close to a comparison topic (bi-encoder cosine) counts for it.
+TOPIC_COSINE = 0.3
 RetrievalMode = Literal["dense", "bm25", "hybrid", "hybrid+rerank"]
 RETRIEVAL_MODES: tuple[RetrievalMode, ...] = ("dense", "bm25", "hybrid", "hybrid+rerank")
 
@@ -143,6 +150,18 @@ class Engine:
         texts = self.catalog.texts(article_ids)
         return compose(question, hits, texts, self._attributions_by_unit(article_ids), lead, max_cited)
 
+    def _comparison(self, question: str, scope: set[str] | None) -> Answer | None:
+        """A side-by-side answer when the question compares actors or asks who takes a stance."""
+        from rag.compare.answers import COMPARISON, STANCE_ASKED, comparison_answer, comparison_rows
+
+        if not (COMPARISON.search(question) or any(p.search(question) for p in STANCE_ASKED.values())):
+            return None
+        rows = comparison_rows(question, self.actor_table(None, sorted(scope) if scope else None))
+        if rows is None:
+            return None
+        articles = {e.article.id: e.article for e in self.catalog.entries()}
+        return comparison_answer(question, rows, articles)
+
     def _check_speaker(self, question: str, asked: str, claim: str, top_k: int, scope: Sequence[str] | None) -> Answer:
         """ "Did X say Y?": find who the article says said Y, and confirm or correct the speaker."""
         hits = self.retrieve(claim, top_k, scope)
@@ -157,13 +176,77 @@ class Engine:
         answer.question = question
         return answer
 
+    def article_views(self, article_ids: Sequence[str] | None = None) -> list[ArticleView]:
+        """Committed articles with their units' stored vectors and attributions (for comparisons)."""
+        from rag.compare.articles import ArticleView, UnitView
+
+        committed = self.catalog.hashes()
+        entries = {e.article.id: e for e in self.catalog.entries()}
+        wanted = list(article_ids) if article_ids else list(entries)
+        unknown = [a for a in wanted if a not in entries]
+        if unknown:
+            raise QuestionError(f"No indexed article with id {', '.join(map(repr, unknown))}.")
+        by_unit = self._attributions_by_unit(set(wanted))
+        views = []
+        for article_id in wanted:
+            article = entries[article_id].article
+            found = self.collection.get(where={"article_id": article_id}, include=["embeddings", "metadatas"])
+            units = [
+                UnitView(
+                    m["unit"],
+                    Span.of(article.text, m["start"], m["end"]),
+                    np.asarray(vector),
+                    by_unit.get((article_id, m["unit"]), []),
+                )
+                for m, vector in zip(found["metadatas"], found["embeddings"], strict=True)
+                if m["content_hash"] == committed[article_id]
+            ]
+            views.append(ArticleView(article, sorted(units, key=lambda u: u.unit)))
+        return views
+
+    def actor_table(self, topic: str | None = None, article_ids: Sequence[str] | None = None) -> list[ActorRow]:
+        """One row per actor across the chosen articles; with a topic, only evidence close to it."""
+        from rag.compare.actors import actor_rows, merge_rows
+
+        entries = {e.article.id: e.article for e in self.catalog.entries()}
+        wanted = list(article_ids) if article_ids else list(entries)
+        stored = self.catalog.attributions(set(wanted))
+        rows = merge_rows(
+            [
+                actor_rows(entries[a], [s.attribution for s in stored if s.article_id == a])
+                for a in wanted
+                if a in entries
+            ]
+        )
+        if topic:
+            rows = self._on_topic(topic, rows)
+        return rows
+
+    def _on_topic(self, topic: str, rows: list[ActorRow]) -> list[ActorRow]:
+        from rag.embedding import embed_model
+
+        model = embed_model()
+        query = np.asarray(model.get_query_embedding(topic))
+        kept = []
+        for row in rows:
+            vectors = model.get_text_embedding_batch([e.sentence.text for e in row.evidence])
+            row.evidence = [
+                e for e, v in zip(row.evidence, vectors, strict=True) if float(query @ np.asarray(v)) >= TOPIC_COSINE
+            ]
+            if row.evidence:
+                kept.append(row)
+        return kept
+
     def ask(self, question: str, top_k: int = DEFAULT_TOP_K, article_ids: Sequence[str] | None = None) -> Answer:
         """A verified answer; raises QuestionError for a question that cannot be asked."""
         question = check_question(question)
         scope = set(article_ids) if article_ids else None
         check = speaker_check(question)
         speaker = speaker_asked(question)
-        if sources_asked(question):
+        comparison = self._comparison(question, scope)
+        if comparison is not None:
+            answer = comparison
+        elif sources_asked(question):
             stored = [item for item in self.catalog.attributions(scope) if item.unit is not None]
             units = self.unit_spans({(item.article_id, item.unit) for item in stored})
             entries = {e.article.id: e for e in self.catalog.entries()}

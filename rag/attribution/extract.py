@@ -31,7 +31,7 @@ from rag.attribution.lexicon import (
     XCOMP_CUES,
 )
 from rag.attribution.spans import Attribution, ChainLink, SourceKind, Span, quote_spans, quote_type
-from rag.chunking import SCRAPE_DATE_MARKER, sentence_spans
+from rag.chunking import body_start, sentence_spans
 from rag.config import go_offline
 
 if TYPE_CHECKING:
@@ -444,9 +444,8 @@ def _unique(drafts: Iterable[_Draft]) -> list[_Draft]:
 def extract_attributions(text: str, publisher: str | None = None) -> list[Attribution]:
     """Every attribution in a text, in reading order; `publisher` ends each reporting chain."""
     doc = parse(text)
-    marker = SCRAPE_DATE_MARKER.match(text.lstrip())
-    body_start = len(text) - len(text.lstrip()) + (marker.end() if marker else 0)
-    drafts = [draft for sent in doc.sents for draft in _sentence_drafts(text, sent, body_start)]
+    start = body_start(text)
+    drafts = [draft for sent in doc.sents for draft in _sentence_drafts(text, sent, start)]
     drafts = _without_trailing_relays(text, _unique(drafts + _continuations(text, doc, drafts)))
     done: list[tuple[_Draft, Span | None]] = []
     result: list[Attribution] = []

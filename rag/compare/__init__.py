@@ -1,0 +1,1 @@
+"""Discourse comparison: actors' positions side by side, and outlets' accounts of one story side by side."""

@@ -1,0 +1,164 @@
+"""Actors and their positions: who takes which stance, with the sentences that decided it.
+
+Evidence for an actor is (a) what it is reported as saying (the attribution layer) and (b) sentences in
+which it is the grammatical subject ("Berlin opposes the idea"). Names that mean the same actor ("Berlin",
+"German") are grouped by `lexicon.ACTOR_ALIASES`; each row keeps the article's exact phrases. A position
+comes from stance words in the evidence (`lexicon.STANCE_MARKERS`); with none, it is "no stated position".
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING
+
+from rag.attribution.extract import parse
+from rag.attribution.spans import Attribution, Span
+from rag.chunking import body_start
+from rag.compare.lexicon import ACTOR_ALIASES, ACTOR_HEADS, POSITIONS, STANCE_MARKERS
+from rag.corpus import Article
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
+
+
+@cache
+def _alias_patterns() -> list[tuple[str, re.Pattern[str]]]:
+    return [
+        (actor, re.compile(r"(?<![\w.-])(?:" + "|".join(map(re.escape, aliases)) + r")(?P<poss>['’]s)?(?![\w])"))
+        for actor, aliases in ACTOR_ALIASES.items()
+    ]
+
+
+def actor_of(phrase: str, possessive: bool = True) -> str | None:
+    """The actor a phrase names. A possessive ("Kyiv’s European backers") yields to another name, and
+    counts at all only when `possessive` ("Russia’s Foreign Intelligence Service" speaks for Russia)."""
+    found = [
+        (m.start(), bool(m["poss"]), actor) for actor, pattern in _alias_patterns() for m in pattern.finditer(phrase)
+    ]
+    plain = [f for f in found if not f[1]] or (found if possessive else [])
+    return min(plain)[2] if plain else None
+
+
+def stance(text: str) -> str:
+    lowered = f" {text.lower()} "
+    for position, markers in STANCE_MARKERS.items():
+        if any(marker in lowered for marker in markers):
+            return position
+    return "no stated position"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    article_id: str
+    sentence: Span
+    phrase: Span
+    position: str
+    reported_by: str
+
+
+@dataclass
+class ActorRow:
+    actor: str
+    phrases: list[str] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def position(self) -> str:
+        """The most frequent stance among the evidence; ties go to the earlier one in POSITIONS."""
+        counts = Counter(e.position for e in self.evidence if e.position != "no stated position")
+        if not counts:
+            return "no stated position"
+        return max(counts, key=lambda p: (counts[p], -POSITIONS.index(p)))
+
+    @property
+    def deciding(self) -> list[Evidence]:
+        return [e for e in self.evidence if e.position == self.position]
+
+    def to_dict(self) -> dict:
+        return {
+            "actor": self.actor,
+            "phrases": self.phrases,
+            "position": self.position,
+            "evidence": [
+                {
+                    "article_id": e.article_id,
+                    **e.sentence.to_dict(),
+                    "phrase": e.phrase.text,
+                    "position": e.position,
+                    "reported_by": e.reported_by,
+                }
+                for e in self.evidence
+            ],
+        }
+
+
+def _describe(attribution: Attribution) -> str:
+    speaker = attribution.speaker.text if attribution.speaker else "no named source"
+    relays = [link.text for link in attribution.chain if link.role in ("told", "according_to", "cited_by")]
+    via = f", via {' / '.join(relays)}" if relays else ""
+    return f"{speaker} ({attribution.cue.text}{via})"
+
+
+def _subject_head(tok: Token) -> Token:
+    while tok.dep_ in ("conj", "appos"):
+        tok = tok.head
+    return tok
+
+
+def _is_subject(tok: Token) -> bool:
+    """A subject, or a name coordinated or in apposition with one ("The UK, France, and the Nordic nations")."""
+    return _subject_head(tok).dep_ in ("nsubj", "nsubjpass")
+
+
+def actor_rows(article: Article, attributions: list[Attribution]) -> list[ActorRow]:
+    """Every actor of one article with its evidence, in order of first appearance."""
+    doc = parse(article.text)
+    start = body_start(article.text)
+    rows: dict[str, ActorRow] = {}
+
+    def add(actor: str, phrase: Span, sentence: Span, stance_text: str, reported_by: str) -> None:
+        row = rows.setdefault(actor, ActorRow(actor))
+        if phrase.text not in row.phrases:
+            row.phrases.append(phrase.text)
+        if all(e.sentence != sentence for e in row.evidence):
+            row.evidence.append(Evidence(article.id, sentence, phrase, stance(stance_text), reported_by))
+
+    def sentence_of(offset: int) -> Span:
+        sent = next(s for s in doc.sents if s.start_char <= offset < s.end_char)
+        return Span.of(article.text, max(start, sent.start_char), sent.start_char + len(sent.text.rstrip()))
+
+    for a in attributions:
+        speaker = a.speaker
+        if speaker is None or a.source_kind == "outlet":
+            continue
+        actor = actor_of(speaker.text) or speaker.text
+        add(actor, speaker, sentence_of(a.cue.start), f"{a.cue.text} {a.content.text}", f"stated by {_describe(a)}")
+    for sent in doc.sents:
+        for tok in sent:
+            named_head = tok.pos_ == "PROPN" or tok.lemma_.lower() in ACTOR_HEADS or tok.lower_ in ACTOR_HEADS
+            if not _is_subject(tok) or not named_head:
+                continue
+            phrase = Span.of(article.text, max(start, tok.left_edge.idx), tok.idx + len(tok))
+            actor = actor_of(phrase.text, possessive=False)
+            if actor is None:
+                continue
+            subject = _subject_head(tok)
+            predicate = article.text[subject.right_edge.idx + len(subject.right_edge) : sent.end_char]
+            enclosing = [a for a in attributions if a.content.start <= tok.idx < a.content.end]
+            reported = f"attributed by {_describe(enclosing[0])}" if enclosing else f"reported by {article.outlet}"
+            add(actor, phrase, sentence_of(tok.idx), predicate, reported)
+    return list(rows.values())
+
+
+def merge_rows(per_article: list[list[ActorRow]]) -> list[ActorRow]:
+    """One row per actor across articles."""
+    merged: dict[str, ActorRow] = {}
+    for rows in per_article:
+        for row in rows:
+            target = merged.setdefault(row.actor, ActorRow(row.actor))
+            target.phrases += [p for p in row.phrases if p not in target.phrases]
+            target.evidence += row.evidence
+    return list(merged.values())
