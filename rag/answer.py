@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rag.attribution.spans import Attribution, Span
+from rag.compare.lexicon import ACTOR_ALIASES, actors_mentioned
 from rag.lexical import QUESTION_WORDS, content_terms, matched, name_terms, recall, speaker_asked, tokens
 
 if TYPE_CHECKING:
@@ -91,8 +92,12 @@ def unanswered_reason(question: str, hits: list[NodeWithScore]) -> str | None:
     passages = [content_terms(hit.node.get_content()) for hit in hits]
     present = set().union(*passages)
     names = name_terms(question)
-    if matched(names, present) != names:
-        return f"No passage found about: {', '.join(_missing_words(question, names, present))}."
+    aliases = {
+        a for actor in actors_mentioned(" ".join(h.node.get_content() for h in hits)) for a in ACTOR_ALIASES[actor]
+    }
+    named = present | content_terms(" ".join(aliases))  # "Berlin" in a passage answers for "Germany"
+    if matched(names, named) != names:
+        return f"No passage found about: {', '.join(_missing_words(question, names, named))}."
     speaker = speaker_asked(question)
     speaker_terms = content_terms(speaker) if speaker else set()
     if speaker_terms and not any(matched(speaker_terms, terms) == speaker_terms for terms in passages):

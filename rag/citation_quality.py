@@ -13,12 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rag.answer import CITATION_MARK, QUOTED, Answer, excerpts
+from rag.compare.lexicon import ACTOR_ALIASES
 from rag.lexical import content_terms, recall
 
 FRAMING = content_terms(
     "speaker cue direct indirect mixed named person organisation anonymous outlet none chain attribution "
     "attributions reports relies published yes no attribute attributes not i.e. without naming source "
-    "sources reported this these on"
+    "sources reported this these on side by positions position attributed stated via as supports opposes "
+    "concerned conditional stated " + " ".join(ACTOR_ALIASES)
 )
 MIN_TERM_RECALL = 0.8
 

@@ -218,3 +218,13 @@ def test_markup_in_articles_and_questions_never_executes(page: Page, tmp_path: P
     assert page.locator("#article-view a[href^='javascript']").count() == 0
     assert page.dialogs == [] and page.outside_requests == []
     assert "Removed xss-test." in remove(page, "Harbour gala", "xss-test")
+
+
+def test_compare_tab_shows_positions_with_a_chart(page: Page) -> None:
+    page.get_by_role("tab", name="Compare").click()
+    page.click("#compare-actors")
+    page.wait_for_selector("#actors-view table.compare")
+    assert page.locator("#actors-view svg rect").count() > 3
+    table = page.inner_text("#actors-view table.compare")
+    assert "Germany" in table and "opposes" in table and "attributed by The Times (citing" in table
+    assert page.outside_requests == []

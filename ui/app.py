@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer import QuestionError
+from rag.compare.articles import compare_articles, stories
 from rag.config import go_offline
 from rag.conversation import standalone_question
 from rag.corpus import CorpusError, new_article, parse_article, read_text, slugify
 from rag.engine import DEFAULT_TOP_K, Engine
 from rag.speakers import speaker_table
-from ui.render import CSS, article_view, citation_choices
+from ui.render import CSS, actor_table_html, article_view, articles_comparison_html, citation_choices
 
 go_offline()
 
@@ -126,7 +127,22 @@ def build(engine: Engine) -> gr.Blocks:
             gr.Dropdown(choices=choices, value=None),
             gr.Dropdown(choices=choices, value=[]),
             gr.Checkbox(value=False),
+            gr.Dropdown(choices=choices, value=[]),
+            gr.Dropdown(choices=choices, value=[]),
         )
+
+    def compare_actors(topic: str, scope: list[str] | None) -> str:
+        rows = engine.actor_table(topic.strip() or None, scope or None)
+        return actor_table_html([row.to_dict() for row in rows])
+
+    def compare_outlets(ids: list[str] | None) -> str:
+        if not ids or len(ids) < 2:
+            return "<p>Choose two or more articles.</p>"
+        return articles_comparison_html(compare_articles(engine.article_views(ids)))
+
+    def story_lines() -> str:
+        titles = {e.article.id: f"{e.article.outlet} {e.article.date}" for e in engine.articles()}
+        return "\n".join(" | ".join(titles[i] for i in group) for group in stories(engine.article_views()))
 
     with gr.Blocks(title="News discourse Q&A") as page:
         gr.Markdown(
@@ -165,6 +181,27 @@ def build(engine: Engine) -> gr.Blocks:
                 elem_id="who-table",
                 wrap=True,
             )
+        with gr.Tab("Compare"):
+            gr.Markdown("Actors' positions side by side, and how several articles report one story.")
+            with gr.Row():
+                topic = gr.Textbox(label="Topic (optional)", elem_id="compare-topic")
+                compare_scope = gr.Dropdown(
+                    choices=article_choices(),
+                    multiselect=True,
+                    label="Articles (default: all)",
+                    elem_id="compare-scope",
+                )
+            compare_button = gr.Button("Compare actors", elem_id="compare-actors")
+            actors_view = gr.HTML(elem_id="actors-view")
+            with gr.Row():
+                outlets_pick = gr.Dropdown(
+                    choices=article_choices(), multiselect=True, label="Articles on one story", elem_id="outlets-pick"
+                )
+                outlets_button = gr.Button("Compare articles", elem_id="compare-outlets")
+            outlets_view = gr.HTML(elem_id="outlets-view")
+            gr.Textbox(
+                label="Stories (articles grouped by event)", value=story_lines, interactive=False, elem_id="stories"
+            )
         with gr.Tab("Corpus"), gr.Row():
             with gr.Column():
                 files = gr.File(
@@ -200,7 +237,9 @@ def build(engine: Engine) -> gr.Blocks:
         picker.change(show_citation, [picker, answer_state], view, api_name=False)
         who_article.change(who_rows, [who_article, who_filter], who, api_name=False)
         who_filter.change(who_rows, [who_article, who_filter], who, api_name=False)
-        corpus_outputs = [status, articles, remove_id, who_article, scope, confirm]
+        corpus_outputs = [status, articles, remove_id, who_article, scope, confirm, compare_scope, outlets_pick]
+        compare_button.click(compare_actors, [topic, compare_scope], actors_view, api_name="compare")
+        outlets_button.click(compare_outlets, [outlets_pick], outlets_view, api_name="compare_articles")
         add.click(add_files, [files, title, outlet, date, url], corpus_outputs, api_name="add")
         remove_button.click(remove, [remove_id, confirm], corpus_outputs, api_name="remove")
     return page

@@ -21,6 +21,7 @@ CSS = """
 .source { border-bottom: 3px solid #2563eb; font-weight: 600; }
 .cue { color: #b91c1c; font-style: italic; font-weight: 700; }
 .content { text-decoration: underline dotted #15803d 2px; }
+table.compare td, table.compare th { border: 1px solid #ddd; padding: 4px 8px; vertical-align: top; }
 """
 
 
@@ -65,3 +66,78 @@ def article_view(citation: Citation, attributions: list[dict[str, Any]], article
 
 def citation_choices(answer: Answer) -> list[str]:
     return [citation_label(c) for c in answer.citations]
+
+
+POSITION_COLOURS = {
+    "supports": "#16a34a",
+    "opposes": "#dc2626",
+    "concerned": "#d97706",
+    "conditional": "#7c3aed",
+    "no stated position": "#9ca3af",
+}
+
+
+def positions_chart(rows: list[dict[str, Any]]) -> str:
+    """One bar per actor, coloured by position, its length the number of evidence sentences."""
+    height = 24 * len(rows) + 30
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="640" height="{height}" role="img">']
+    most = max((len(r["evidence"]) for r in rows), default=1) or 1
+    for i, row in enumerate(rows):
+        y = 24 * i
+        colour = POSITION_COLOURS[row["position"]]
+        width = 300 * len(row["evidence"]) / most
+        parts.append(f'<text x="170" y="{y + 16}" text-anchor="end" font-size="12">{escape(row["actor"])}</text>')
+        parts.append(f'<rect x="178" y="{y + 4}" width="{width:.0f}" height="16" fill="{colour}"/>')
+        parts.append(f'<text x="{184 + width:.0f}" y="{y + 16}" font-size="11">{escape(row["position"])}</text>')
+    for j, (position, colour) in enumerate(POSITION_COLOURS.items()):
+        x = 10 + j * 125
+        parts.append(f'<rect x="{x}" y="{height - 18}" width="10" height="10" fill="{colour}"/>')
+        parts.append(f'<text x="{x + 14}" y="{height - 9}" font-size="11">{escape(position)}</text>')
+    return "".join(parts) + "</svg>"
+
+
+def actor_table_html(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "<p>No actors found.</p>"
+    body = "".join(
+        f"<tr><td><b>{escape(r['actor'])}</b><br><small>{escape('; '.join(r['phrases']))}</small></td>"
+        f"<td style='color:{POSITION_COLOURS[r['position']]}'><b>{escape(r['position'])}</b></td><td><ul>"
+        + "".join(
+            f"<li>[{escape(e['position'])}] {escape(e['text'])}<br><small>{escape(e['reported_by'])} · "
+            f"{escape(e['article_id'])} {e['start']}–{e['end']}</small></li>"
+            for e in r["evidence"]
+        )
+        + "</ul></td></tr>"
+        for r in rows
+    )
+    return (
+        f"{positions_chart(rows)}<table class='compare'><tr><th>actor (as the articles name it)</th>"
+        f"<th>position</th><th>evidence</th></tr>{body}</table>"
+    )
+
+
+def articles_comparison_html(result: dict[str, Any]) -> str:
+    outlets = {a["id"]: a["outlet"] for a in result["articles"]}
+    parts = []
+    for pair in result["pairs"]:
+        a, b = escape(outlets[pair["a"]]), escape(outlets[pair["b"]])
+        rows = "".join(
+            f"<tr><td>{escape(s['a']['text'])}</td><td>{escape(s['b']['text'])}</td><td><ul>"
+            + "".join(f"<li>{escape(d)}</li>" for d in s["attribution_differences"])
+            + "</ul></td></tr>"
+            for s in pair["shared"]
+        )
+        only = "".join(
+            f"<li><b>{name}</b> only: {escape(span['text'])}</li>"
+            for side, name in (("only_a", a), ("only_b", b))
+            for span in pair[side]
+        )
+        naming = "".join(f"<li>{escape(n['a'])} ({a}) / {escape(n['b'])} ({b})</li>" for n in pair["naming"])
+        parts.append(
+            f"<h4>{a} vs {b}</h4><table class='compare'><tr><th>{a}</th><th>{b}</th><th>attribution differences</th>"
+            f"</tr>{rows}</table><ul>{only}</ul>" + (f"<p>Naming:</p><ul>{naming}</ul>" if naming else "")
+        )
+    for article_id, sources in result["sources"].items():
+        listed = "; ".join(f"{s['speaker']} ({s['kind']})" for s in sources)
+        parts.append(f"<p><b>Sources of {escape(outlets[article_id])}:</b> {escape(listed)}</p>")
+    return "".join(parts)

@@ -8,35 +8,25 @@ comes from stance words in the evidence (`lexicon.STANCE_MARKERS`); with none, i
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache
 from typing import TYPE_CHECKING
 
 from rag.attribution.extract import parse
 from rag.attribution.spans import Attribution, Span
 from rag.chunking import body_start
-from rag.compare.lexicon import ACTOR_ALIASES, ACTOR_HEADS, POSITIONS, STANCE_MARKERS
+from rag.compare.lexicon import ACTOR_ALIASES, ACTOR_HEADS, POSITIONS, STANCE_MARKERS, alias_pattern
 from rag.corpus import Article
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
 
 
-@cache
-def _alias_patterns() -> list[tuple[str, re.Pattern[str]]]:
-    return [
-        (actor, re.compile(r"(?<![\w.-])(?:" + "|".join(map(re.escape, aliases)) + r")(?P<poss>['’]s)?(?![\w])"))
-        for actor, aliases in ACTOR_ALIASES.items()
-    ]
-
-
 def actor_of(phrase: str, possessive: bool = True) -> str | None:
     """The actor a phrase names. A possessive ("Kyiv’s European backers") yields to another name, and
     counts at all only when `possessive` ("Russia’s Foreign Intelligence Service" speaks for Russia)."""
     found = [
-        (m.start(), bool(m["poss"]), actor) for actor, pattern in _alias_patterns() for m in pattern.finditer(phrase)
+        (m.start(), bool(m["poss"]), actor) for actor in ACTOR_ALIASES for m in alias_pattern(actor).finditer(phrase)
     ]
     plain = [f for f in found if not f[1]] or (found if possessive else [])
     return min(plain)[2] if plain else None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
 # Canonical actor -> names, demonyms, capitals and seats of power that news text uses for it.
 ACTOR_ALIASES: dict[str, tuple[str, ...]] = {
     "Russia": ("Russia", "Russian", "Russians", "Moscow", "Kremlin", "Duma", "Russian Federation"),
@@ -42,6 +45,19 @@ ACTOR_HEADS = frozenset(
     president minister diplomats diplomat allies partners capitals parliament military army
     """.split()
 )
+
+
+@cache
+def alias_pattern(actor: str) -> re.Pattern[str]:
+    """Any name of the actor as a whole word ("non-Western" is not "Western"); group `poss` marks "’s"."""
+    names = "|".join(map(re.escape, ACTOR_ALIASES[actor]))
+    return re.compile(r"(?<![\w.-])(?:" + names + r")(?P<poss>['’]s)?(?![\w])")
+
+
+def actors_mentioned(text: str) -> set[str]:
+    """The actors any of whose names occur in a text."""
+    return {actor for actor in ACTOR_ALIASES if alias_pattern(actor).search(text)}
+
 
 # Stance words (lower-case word starts or phrases), tried family by family in this order; the first hit decides.
 STANCE_MARKERS: dict[str, tuple[str, ...]] = {
