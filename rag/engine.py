@@ -41,6 +41,7 @@ class Engine:
         self.config = config or Config.from_env()
         self.catalog = Catalog(self.config)
         self._lexical: tuple[dict[str, str], BaseRetriever | None] | None = None
+        self._actor_rows: dict[tuple[str, str], list[ActorRow]] = {}  # (article id, content hash) -> rows
 
     @cached_property
     def collection(self) -> Collection:
@@ -208,16 +209,17 @@ class Engine:
         """One row per actor across the chosen articles; with a topic, only evidence close to it."""
         from rag.compare.actors import actor_rows, merge_rows
 
-        entries = {e.article.id: e.article for e in self.catalog.entries()}
-        wanted = list(article_ids) if article_ids else list(entries)
+        entries = {e.article.id: e for e in self.catalog.entries()}
+        wanted = [a for a in (article_ids or entries) if a in entries]
         stored = self.catalog.attributions(set(wanted))
-        rows = merge_rows(
-            [
-                actor_rows(entries[a], [s.attribution for s in stored if s.article_id == a])
-                for a in wanted
-                if a in entries
-            ]
-        )
+        per_article = []
+        for article_id in wanted:
+            key = (article_id, entries[article_id].content_hash)
+            if key not in self._actor_rows:
+                attributions = [s.attribution for s in stored if s.article_id == article_id]
+                self._actor_rows[key] = actor_rows(entries[article_id].article, attributions)
+            per_article.append(self._actor_rows[key])
+        rows = merge_rows(per_article)
         if topic:
             rows = self._on_topic(topic, rows)
         return rows
