@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from functools import cached_property
@@ -151,16 +152,21 @@ class Engine:
         texts = self.catalog.texts(article_ids)
         return compose(question, hits, texts, self._attributions_by_unit(article_ids), lead, max_cited)
 
-    def _comparison(self, question: str, scope: set[str] | None) -> Answer | None:
+    def _articles_about(self, question: str, top_k: int) -> set[str]:
+        """With no articles chosen, corpus-wide questions ("which sources…") look at the articles retrieval finds."""
+        return {hit.node.metadata["article_id"] for hit in self.retrieve(question, top_k)}
+
+    def _comparison(self, question: str, scope: set[str] | None, top_k: int) -> Answer | None:
         """A side-by-side answer when the question compares actors or asks who takes a stance."""
         from rag.compare.answers import COMPARISON, STANCE_ASKED, comparison_answer, comparison_rows
 
         if not (COMPARISON.search(question) or any(p.search(question) for p in STANCE_ASKED.values())):
             return None
-        rows = comparison_rows(question, self.actor_table(None, sorted(scope) if scope else None))
+        rows = comparison_rows(question, self.actor_table(None, sorted(scope or self._articles_about(question, top_k))))
         if rows is None:
             return None
-        articles = {e.article.id: e.article for e in self.catalog.entries()}
+        ids = {item.article_id for row in rows for item in row.evidence}
+        articles = {article_id: self.catalog.get(article_id).article for article_id in ids}
         return comparison_answer(question, rows, articles)
 
     def _check_speaker(self, question: str, asked: str, claim: str, top_k: int, scope: Sequence[str] | None) -> Answer:
@@ -209,8 +215,11 @@ class Engine:
         """One row per actor across the chosen articles; with a topic, only evidence close to it."""
         from rag.compare.actors import actor_rows, merge_rows
 
-        entries = {e.article.id: e for e in self.catalog.entries()}
-        wanted = [a for a in (article_ids or entries) if a in entries]
+        if article_ids:
+            entries = {a: entry for a in article_ids if (entry := self.catalog.get(a)) is not None}
+        else:
+            entries = {e.article.id: e for e in self.catalog.entries()}
+        wanted = list(entries)
         stored = self.catalog.attributions(set(wanted))
         per_article = []
         for article_id in wanted:
@@ -245,18 +254,23 @@ class Engine:
         scope = set(article_ids) if article_ids else None
         check = speaker_check(question)
         speaker = speaker_asked(question)
-        comparison = self._comparison(question, scope)
+        comparison = self._comparison(question, scope, top_k)
         if comparison is not None:
             answer = comparison
         elif sources_asked(question):
-            stored = [item for item in self.catalog.attributions(scope) if item.unit is not None]
+            stored = [
+                item
+                for item in self.catalog.attributions(scope or self._articles_about(question, top_k))
+                if item.unit is not None
+            ]
             units = self.unit_spans({(item.article_id, item.unit) for item in stored})
-            entries = {e.article.id: e for e in self.catalog.entries()}
+            entries = {a: self.catalog.get(a) for a in {item.article_id for item in stored}}
             answer = sources_answer(question, stored, entries, units)
         elif check is not None:
             answer = self._check_speaker(question, *check, top_k, article_ids)
         else:
-            spoken = attributions_of(speaker, self.catalog.attributions(scope)) if speaker else []
+            words = [w for w in re.findall(r"\w+", speaker) if len(w) > 3] if speaker else []
+            spoken = attributions_of(speaker, self.catalog.attributions(scope, words)) if speaker else []
             units = {(item.article_id, item.unit) for item in spoken} or None
             answer = self._compose(question, self.retrieve(question, top_k, article_ids, units=units))
         texts = self.catalog.texts(

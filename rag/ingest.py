@@ -8,7 +8,7 @@ crash never leaves a half-written article visible.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from llama_index.core.schema import TextNode
 
 
+STAGES = ("chunk", "attribute", "embed", "store")
+
+
 @dataclass
 class IngestReport:
     added: list[str] = field(default_factory=list)
@@ -34,6 +37,7 @@ class IngestReport:
     errors: list[str] = field(default_factory=list)
     units: int = 0
     seconds: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
 
     def summary(self) -> str:
         parts = [
@@ -104,9 +108,24 @@ def load_articles(paths: Iterable[str | Path], report: IngestReport) -> list[Art
     return articles
 
 
+Embedder = Callable[[list[str]], list[list[float]]]
+Attributor = Callable[[Article, list[Chunk]], list[tuple[int | None, Attribution]]]
+
+
+def embed_texts(texts: list[str]) -> list[list[float]]:
+    return embed_model().get_text_embedding_batch(texts)
+
+
 def ingest_articles(
-    articles: list[Article], catalog: Catalog, collection: Collection, report: IngestReport, progress: bool
+    articles: list[Article],
+    catalog: Catalog,
+    collection: Collection,
+    report: IngestReport,
+    progress: bool,
+    embed: Embedder = embed_texts,
+    attribute: Attributor = attributions_by_unit,
 ) -> None:
+    """Index the new or changed articles; `embed` and `attribute` are seams the benchmark fills from caches."""
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     vector_store = ChromaVectorStore(chroma_collection=collection)
@@ -122,20 +141,32 @@ def ingest_articles(
         else:
             todo.append(article)
     for article in tqdm(todo, desc="indexing", unit="article", disable=not progress or not todo):
+        clock = time.perf_counter()
         chunks = chunk_article(article)
         nodes = unit_nodes(article, chunks)
+        clock = _lap(report, "chunk", clock)
         if not nodes:
             report.errors.append(f"{article.source}: no sentence of {MIN_UNIT_WORDS}+ words to index")
             continue
-        vectors = embed_model().get_text_embedding_batch([node.text for node in nodes])
+        attributions = attribute(article, chunks)
+        clock = _lap(report, "attribute", clock)
+        vectors = embed([node.text for node in nodes])
         for node, vector in zip(nodes, vectors, strict=True):
             node.embedding = vector
+        clock = _lap(report, "embed", clock)
         _delete_units(collection, article.id, keep_hash=committed.get(article.id))
         vector_store.add(nodes)
-        catalog.commit(article, len(nodes), attributions_by_unit(article, chunks))
+        catalog.commit(article, len(nodes), attributions)
         _delete_units(collection, article.id, keep_hash=article.content_hash)
+        _lap(report, "store", clock)
         (report.updated if article.id in committed else report.added).append(article.id)
         report.units += len(nodes)
+
+
+def _lap(report: IngestReport, stage: str, since: float) -> float:
+    now = time.perf_counter()
+    report.stage_seconds[stage] += now - since
+    return now
 
 
 def ingest(

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY,
@@ -45,9 +45,11 @@ CREATE TABLE IF NOT EXISTS attributions (
     article_id TEXT NOT NULL,
     position INTEGER NOT NULL,
     unit INTEGER,
+    speaker TEXT NOT NULL,
     data TEXT NOT NULL,
     PRIMARY KEY (article_id, position)
 );
+CREATE INDEX IF NOT EXISTS attributions_by_article ON attributions (article_id);
 """
 ARTICLE_FIELDS = ("id", "title", "outlet", "date", "url", "language", "source", "text")
 
@@ -109,13 +111,22 @@ class Catalog:
         rows = self._query(f"SELECT id, text FROM articles WHERE id IN ({marks})", tuple(article_ids))
         return {row["id"]: row["text"] for row in rows}
 
-    def attributions(self, article_ids: set[str] | None = None) -> list[StoredAttribution]:
-        """Stored attributions in reading order, of the given articles or of all."""
-        rows = self._query("SELECT * FROM attributions ORDER BY article_id, position")
+    def attributions(
+        self, article_ids: set[str] | None = None, speaker_words: list[str] | None = None
+    ) -> list[StoredAttribution]:
+        """Stored attributions in reading order: of the given articles, and/or whose speaker has all the words."""
+        clauses, args = [], []
+        if article_ids is not None:
+            clauses.append(f"article_id IN ({','.join('?' * len(article_ids))})")
+            args += sorted(article_ids)
+        for word in speaker_words or []:
+            clauses.append("speaker LIKE ?")
+            args.append(f"%{word.lower()}%")
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._query(f"SELECT * FROM attributions {where} ORDER BY article_id, position", tuple(args))
         return [
             StoredAttribution(row["article_id"], row["unit"], Attribution.from_dict(json.loads(row["data"])))
             for row in rows
-            if article_ids is None or row["article_id"] in article_ids
         ]
 
     def commit(self, article: Article, n_units: int, attributions: list[tuple[int | None, Attribution]]) -> None:
@@ -123,8 +134,11 @@ class Catalog:
         with closing(self._connect()) as conn, conn:
             conn.execute("DELETE FROM attributions WHERE article_id = ?", (article.id,))
             conn.executemany(
-                "INSERT INTO attributions VALUES (?,?,?,?)",
-                [(article.id, i, unit, json.dumps(a.to_dict())) for i, (unit, a) in enumerate(attributions)],
+                "INSERT INTO attributions VALUES (?,?,?,?,?)",
+                [
+                    (article.id, i, unit, a.speaker.text.lower() if a.speaker else "", json.dumps(a.to_dict()))
+                    for i, (unit, a) in enumerate(attributions)
+                ],
             )
             conn.execute(
                 "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
