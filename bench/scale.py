@@ -112,10 +112,17 @@ class PoolCache:
         self.attributions = {s: extract_attributions(s) for s in pool}
 
     def embed(self, texts: list[str]) -> list[list[float]]:
+        """Cached vectors; a unit the chunker trimmed or merged differently is embedded (and cached) once."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        if missing:
+            self.vectors.update(zip(missing, embed_model().get_text_embedding_batch(missing), strict=True))
         return [self.vectors[t] for t in texts]
 
     def attribute(self, article: Article, chunks: list[Chunk]) -> list[tuple[int | None, Attribution]]:
-        return [(c.index, _shifted(a, c.start, article)) for c in chunks for a in self.attributions.get(c.text, [])]
+        for chunk in chunks:
+            if chunk.text not in self.attributions:
+                self.attributions[chunk.text] = extract_attributions(chunk.text)
+        return [(c.index, _shifted(a, c.start, article)) for c in chunks for a in self.attributions[c.text]]
 
 
 def _shifted(a: Attribution, offset: int, article: Article) -> Attribution:

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from rag.compare.articles import ArticleView
 
 DEFAULT_TOP_K = 5
+# Units read from Chroma per request when building BM25 (one unbounded get fails past ~30k units).
+CHROMA_PAGE = 5000
 # Evidence this close to a comparison topic (bi-encoder cosine) counts for it.
 TOPIC_COSINE = 0.3
 RetrievalMode = Literal["dense", "bm25", "hybrid", "hybrid+rerank"]
@@ -76,11 +78,16 @@ class Engine:
     def _lexical_retriever(self, committed: dict[str, str]) -> BaseRetriever | None:
         """BM25 over the visible units, rebuilt only when the set of committed versions changed."""
         if self._lexical is None or self._lexical[0] != committed:
-            from llama_index.vector_stores.chroma import ChromaVectorStore
+            from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
             from rag.retrieve import lexical_retriever
 
-            nodes = ChromaVectorStore(chroma_collection=self.collection).get_nodes(None)
+            nodes = []
+            for offset in range(0, self.collection.count(), CHROMA_PAGE):
+                page = self.collection.get(limit=CHROMA_PAGE, offset=offset, include=["documents", "metadatas"])
+                nodes += [
+                    metadata_dict_to_node(m, text=t) for t, m in zip(page["documents"], page["metadatas"], strict=True)
+                ]
             visible = [
                 n for n in nodes if committed.get(n.metadata.get("article_id")) == n.metadata.get("content_hash")
             ]

@@ -9,7 +9,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from rag.answer import QuestionError
+from rag.answer import Citation, QuestionError
 from rag.compare.articles import compare_articles, stories
 from rag.config import go_offline
 from rag.conversation import standalone_question
@@ -73,8 +73,6 @@ def build(engine: Engine) -> gr.Blocks:
     def show_citation(label: str | None, state: dict) -> str:
         if not label or not state:
             return ""
-        from rag.answer import Citation
-
         citation = next(Citation(**c) for c in state["citations"] if label.startswith(f"[{c['n']}] "))
         entry = engine.catalog.get(citation.article_id)
         if entry is None:
