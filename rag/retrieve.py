@@ -26,6 +26,8 @@ from rag.lexical import content_terms, name_terms, recall
 NAME_WEIGHT = 0.1
 TERM_WEIGHT = 0.2
 CANDIDATES_PER_RETRIEVER = 20
+# Chroma rejects filter expressions deeper than 1,000; past this many articles, unit filters run after retrieval.
+MAX_FILTERED_ARTICLES = 200
 
 
 class NonZeroBM25Retriever(BM25Retriever):
@@ -92,6 +94,8 @@ def scope_filters(
         by_article: dict[str, list[int]] = {}
         for article_id, unit in units:
             by_article.setdefault(article_id, []).append(unit)
+        if len(by_article) > MAX_FILTERED_ARTICLES:
+            return None  # too many for one Chroma expression: `VisibleUnits` restricts the candidates instead
         return MetadataFilters(
             filters=[
                 MetadataFilters(
