@@ -20,8 +20,6 @@ XCOMP_CUES = frozenset("promise vow pledge threaten urge expect agree".split())
 ADJECTIVE_CUES = frozenset("concerned worried convinced confident fearful adamant sure certain hopeful".split())
 # Adverbs that mark a claim as reported without naming who reported it.
 HEDGE_ADVERBS = frozenset("reportedly allegedly purportedly reputedly apparently".split())
-# Prepositional cues whose object is the source.
-SOURCE_PREPOSITIONS = (("according", "to"),)
 CITING = "citing"
 
 PRONOUN_SOURCES = {"he": "singular", "she": "singular", "they": "plural", "it": "singular", "we": "plural"}
