@@ -49,30 +49,36 @@ def verdict(asked: str, attribution: Attribution) -> str:
 
 @dataclass(frozen=True)
 class SpeakerRow:
-    """One speaker of an article, as `who` prints it."""
+    """One speaker of an article with its attributions in reading order, as `who` prints it."""
 
     article_id: str
     speaker: str
-    kind: str
-    cues: list[str]
-    contents: list[str]
+    items: list[StoredAttribution]
+
+    @property
+    def kind(self) -> str:
+        return self.items[0].attribution.source_kind
+
+    @property
+    def cues(self) -> list[str]:
+        return [item.attribution.cue.text for item in self.items]
+
+    @property
+    def contents(self) -> list[str]:
+        return [item.attribution.content.text for item in self.items]
 
     @property
     def count(self) -> int:
-        return len(self.cues)
+        return len(self.items)
 
 
 def speaker_table(stored: list[StoredAttribution]) -> list[SpeakerRow]:
     """Attributions grouped by article and by speaker as the article names them (pronouns resolved)."""
-    groups: dict[tuple[str, str], list[Attribution]] = {}
+    groups: dict[tuple[str, str], list[StoredAttribution]] = {}
     for item in stored:
         speaker = item.attribution.speaker
-        key = (item.article_id, speaker.text if speaker else NO_SOURCE)
-        groups.setdefault(key, []).append(item.attribution)
-    return [
-        SpeakerRow(article_id, name, items[0].source_kind, [a.cue.text for a in items], [a.content.text for a in items])
-        for (article_id, name), items in groups.items()
-    ]
+        groups.setdefault((item.article_id, speaker.text if speaker else NO_SOURCE), []).append(item)
+    return [SpeakerRow(article_id, name, items) for (article_id, name), items in groups.items()]
 
 
 def sources_answer(
@@ -90,12 +96,7 @@ def sources_answer(
         article = entries[article_id].article
         lines.append(f"{article.outlet} ({article.date}) relies on these sources:")
         for row in speaker_table([item for item in stored if item.article_id == article_id]):
-            first = next(
-                item
-                for item in stored
-                if item.article_id == article_id
-                and (item.attribution.speaker.text if item.attribution.speaker else NO_SOURCE) == row.speaker
-            )
+            first = row.items[0]
             key = (article_id, first.unit)
             if key not in units:
                 continue

@@ -18,6 +18,8 @@ import numpy as np
 
 from rag.attribution.spans import Attribution, Span
 from rag.corpus import Article
+from rag.speakers import speaker_table
+from rag.store import StoredAttribution
 
 ALIGN_COSINE = 0.7
 STORY_COSINE = 0.6
@@ -147,13 +149,8 @@ def compare_pair(a: ArticleView, b: ArticleView) -> dict:
 
 
 def sources_of(view: ArticleView) -> list[dict]:
-    seen: dict[str, dict] = {}
-    for unit in view.units:
-        for a in unit.attributions:
-            name = a.speaker.text if a.speaker else "no named source"
-            entry = seen.setdefault(name, {"speaker": name, "kind": a.source_kind, "cues": []})
-            entry["cues"].append(a.cue.text)
-    return list(seen.values())
+    stored = [StoredAttribution(view.article.id, u.unit, a) for u in view.units for a in u.attributions]
+    return [{"speaker": row.speaker, "kind": row.kind, "cues": row.cues} for row in speaker_table(stored)]
 
 
 def compare_articles(views: list[ArticleView]) -> dict:
