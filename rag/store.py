@@ -129,34 +129,35 @@ class Catalog:
             for row in rows
         ]
 
-    def commit(self, article: Article, n_units: int, attributions: list[tuple[int | None, Attribution]]) -> None:
-        """Make a version of an article visible, with its attributions, in one transaction."""
+    def commit(self, versions: list[tuple[Article, int, list[tuple[int | None, Attribution]]]]) -> None:
+        """Make versions of articles (with unit counts and attributions) visible, in one transaction."""
         with closing(self._connect()) as conn, conn:
-            conn.execute("DELETE FROM attributions WHERE article_id = ?", (article.id,))
-            conn.executemany(
-                "INSERT INTO attributions VALUES (?,?,?,?,?)",
-                [
-                    (article.id, i, unit, a.speaker.text.lower() if a.speaker else "", json.dumps(a.to_dict()))
-                    for i, (unit, a) in enumerate(attributions)
-                ],
-            )
-            conn.execute(
-                "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    article.id,
-                    article.content_hash,
-                    article.body_hash,
-                    article.title,
-                    article.outlet,
-                    article.date,
-                    article.url,
-                    article.language,
-                    article.source,
-                    article.text,
-                    n_units,
-                    time.time(),
-                ),
-            )
+            for article, n_units, attributions in versions:
+                conn.execute("DELETE FROM attributions WHERE article_id = ?", (article.id,))
+                conn.executemany(
+                    "INSERT INTO attributions VALUES (?,?,?,?,?)",
+                    [
+                        (article.id, i, unit, a.speaker.text.lower() if a.speaker else "", json.dumps(a.to_dict()))
+                        for i, (unit, a) in enumerate(attributions)
+                    ],
+                )
+                conn.execute(
+                    "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        article.id,
+                        article.content_hash,
+                        article.body_hash,
+                        article.title,
+                        article.outlet,
+                        article.date,
+                        article.url,
+                        article.language,
+                        article.source,
+                        article.text,
+                        n_units,
+                        time.time(),
+                    ),
+                )
 
     def remove(self, article_id: str) -> bool:
         with closing(self._connect()) as conn, conn:

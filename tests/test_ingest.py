@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from rag import ingest
 from rag.engine import Engine
 from rag.store import Catalog
 from tests.conftest import SEED_ARTICLE, SEED_ID, article_file
@@ -39,6 +40,21 @@ def test_changed_article_replaces_its_units(fresh_engine: Engine, corpus_copy: P
     assert not old & new and len(new) == fresh_engine.catalog.get("bridge").n_units == len(old) + 1
     answer = fresh_engine.ask("When will the council vote on the bridge?")
     assert not answer.abstained and "May" in answer.answer
+
+
+def test_batches_and_writes_split_across_articles_keep_every_unit(
+    fresh_engine: Engine, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest, "WRITE_BATCH_UNITS", 4)
+    monkeypatch.setattr(ingest, "CHROMA_MAX_WRITE", 2)
+    for town in ("Eastport", "Westport", "Northport"):
+        article_file(corpus_copy, f"{town}.md", STORY.replace("Eastport", town), id=town.lower())
+    report = fresh_engine.ingest(progress=False)
+    assert sorted(report.added) == sorted([SEED_ID, "eastport", "westport", "northport"])
+    for article_id in report.added:
+        assert len(unit_ids(fresh_engine, article_id)) == fresh_engine.catalog.get(article_id).n_units
+    assert fresh_engine.collection.count() == report.units
+    assert "Westport Herald" in fresh_engine.ask("What did the Westport Herald report about critics?").answer
 
 
 def test_removed_article_leaves_nothing(fresh_engine: Engine, corpus_copy: Path) -> None:
