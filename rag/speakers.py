@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rag.answer import Answer, Citation, speaker_line
@@ -15,13 +14,18 @@ NO_SOURCE = "(no named source)"
 
 def speaks_for(asked: str, attribution: Attribution) -> bool:
     """True when every content word of the asked speaker appears in the attribution's speaker phrase."""
-    wanted = content_terms(asked)
     speaker = attribution.speaker
-    return bool(wanted) and speaker is not None and matched(wanted, content_terms(speaker.text)) == wanted
+    return speaker is not None and _names(content_terms(asked), speaker.text)
 
 
-def attributions_of(asked: str, stored: Iterable[StoredAttribution]) -> list[StoredAttribution]:
-    return [item for item in stored if item.unit is not None and speaks_for(asked, item.attribution)]
+def units_spoken_by(asked: str, by_speaker: dict[str, set[tuple[str, int]]]) -> set[tuple[str, int]]:
+    """The units of every speaker phrase that has each content word of `asked` (one check per phrase)."""
+    wanted = content_terms(asked)
+    return {unit for phrase, units in by_speaker.items() if _names(wanted, phrase) for unit in units}
+
+
+def _names(wanted: set[str], phrase: str) -> bool:
+    return bool(wanted) and matched(wanted, content_terms(phrase)) == wanted
 
 
 def closest_attribution(claim: str, candidates: list[Attribution]) -> Attribution | None:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY,
@@ -50,6 +50,8 @@ CREATE TABLE IF NOT EXISTS attributions (
     PRIMARY KEY (article_id, position)
 );
 CREATE INDEX IF NOT EXISTS attributions_by_article ON attributions (article_id);
+CREATE TABLE IF NOT EXISTS changes (n INTEGER NOT NULL);
+INSERT INTO changes SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM changes);
 """
 ARTICLE_FIELDS = ("id", "title", "outlet", "date", "url", "language", "source", "text")
 
@@ -75,10 +77,13 @@ class Catalog:
     def __init__(self, config: Config) -> None:
         config.home.mkdir(parents=True, exist_ok=True)
         self._path = config.catalog_path
+        self._hashes: tuple[int, dict[str, str]] | None = None  # (changes counter, hashes) last read
         with closing(self._connect()) as conn, conn:
             if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                 # The catalog is derived from the corpus files: an older layout is rebuilt by the next ingest.
-                conn.executescript("DROP TABLE IF EXISTS articles; DROP TABLE IF EXISTS attributions;")
+                conn.executescript(
+                    "DROP TABLE IF EXISTS articles; DROP TABLE IF EXISTS attributions; DROP TABLE IF EXISTS changes;"
+                )
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.executescript(SCHEMA)
 
@@ -99,10 +104,24 @@ class Catalog:
         return _entry(rows[0]) if rows else None
 
     def hashes(self) -> dict[str, str]:
-        return {row["id"]: row["content_hash"] for row in self._query("SELECT id, content_hash FROM articles")}
+        """Article id -> committed content hash; re-read only when any process changed the catalog since.
+
+        Every answer needs this map (10 ms at 10,000 articles); the same object is returned while nothing
+        changed, and callers must not modify it.
+        """
+        changes = self._query("SELECT n FROM changes")[0]["n"]
+        if self._hashes is None or self._hashes[0] != changes:
+            rows = self._query("SELECT id, content_hash FROM articles")
+            self._hashes = (changes, {row["id"]: row["content_hash"] for row in rows})
+        return self._hashes[1]
 
     def body_hashes(self) -> dict[str, str]:
         return {row["body_hash"]: row["id"] for row in self._query("SELECT id, body_hash FROM articles")}
+
+    def unit_counts(self, article_ids: set[str]) -> dict[str, int]:
+        marks = ",".join("?" * len(article_ids))
+        rows = self._query(f"SELECT id, n_units FROM articles WHERE id IN ({marks})", tuple(article_ids))
+        return {row["id"]: row["n_units"] for row in rows}
 
     def texts(self, article_ids: set[str]) -> dict[str, str]:
         if not article_ids:
@@ -115,23 +134,28 @@ class Catalog:
         self, article_ids: set[str] | None = None, speaker_words: list[str] | None = None
     ) -> list[StoredAttribution]:
         """Stored attributions in reading order: of the given articles, and/or whose speaker has all the words."""
-        clauses, args = [], []
-        if article_ids is not None:
-            clauses.append(f"article_id IN ({','.join('?' * len(article_ids))})")
-            args += sorted(article_ids)
-        for word in speaker_words or []:
-            clauses.append("speaker LIKE ?")
-            args.append(f"%{word.lower()}%")
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = self._query(f"SELECT * FROM attributions {where} ORDER BY article_id, position", tuple(args))
+        where, args = _attribution_filter(article_ids, speaker_words)
+        rows = self._query(f"SELECT * FROM attributions {where} ORDER BY article_id, position", args)
         return [
             StoredAttribution(row["article_id"], row["unit"], Attribution.from_dict(json.loads(row["data"])))
             for row in rows
         ]
 
+    def speaker_units(
+        self, speaker_words: list[str], article_ids: set[str] | None = None
+    ) -> dict[str, set[tuple[str, int]]]:
+        """Units holding a cue, by lower-cased speaker phrase having all the words (no attribution is decoded)."""
+        where, args = _attribution_filter(article_ids, speaker_words)
+        grouped: dict[str, set[tuple[str, int]]] = {}
+        for row in self._query(f"SELECT speaker, article_id, unit FROM attributions {where}", args):
+            if row["unit"] is not None:
+                grouped.setdefault(row["speaker"], set()).add((row["article_id"], row["unit"]))
+        return grouped
+
     def commit(self, versions: list[tuple[Article, int, list[tuple[int | None, Attribution]]]]) -> None:
         """Make versions of articles (with unit counts and attributions) visible, in one transaction."""
         with closing(self._connect()) as conn, conn:
+            conn.execute("UPDATE changes SET n = n + 1")
             for article, n_units, attributions in versions:
                 conn.execute("DELETE FROM attributions WHERE article_id = ?", (article.id,))
                 conn.executemany(
@@ -161,13 +185,30 @@ class Catalog:
 
     def remove(self, article_id: str) -> bool:
         with closing(self._connect()) as conn, conn:
+            conn.execute("UPDATE changes SET n = n + 1")
             conn.execute("DELETE FROM attributions WHERE article_id = ?", (article_id,))
             return conn.execute("DELETE FROM articles WHERE id = ?", (article_id,)).rowcount > 0
+
+
+def _attribution_filter(article_ids: set[str] | None, speaker_words: list[str] | None) -> tuple[str, tuple]:
+    clauses, args = [], []
+    if article_ids is not None:
+        clauses.append(f"article_id IN ({','.join('?' * len(article_ids))})")
+        args += sorted(article_ids)
+    for word in speaker_words or []:
+        clauses.append("speaker LIKE ?")
+        args.append(f"%{word.lower()}%")
+    return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), tuple(args)
 
 
 def _entry(row: sqlite3.Row) -> CatalogEntry:
     article = Article(**{name: row[name] for name in ARTICLE_FIELDS})
     return CatalogEntry(article, row["content_hash"], row["n_units"], row["ingested_at"])
+
+
+def unit_id(article_id: str, content_hash: str, unit: int) -> str:
+    """Chroma id of a unit: each article version has its own ids, so a new version never overwrites the old."""
+    return f"{article_id}@{content_hash[:16]}#{unit}"
 
 
 def chroma_client(config: Config) -> ClientAPI:

@@ -1,0 +1,71 @@
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+from rag import retrieve
+from rag.engine import Engine
+from tests.conftest import SEED_ID, article_file
+
+BRIDGE = "Mayor Ana Ortiz said the Eastport bridge would open in May.\n"
+
+
+def bm25_versions(engine: Engine, question: str) -> set[tuple[str, str]]:
+    hits = engine.retrieve(question, top_k=10, mode="bm25")
+    return {(hit.node.metadata["article_id"], hit.node.metadata["content_hash"]) for hit in hits}
+
+
+@pytest.fixture
+def reads(fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[list[str] | None]:
+    """Which articles the lexical index reads from the store: None means every unit (a full build)."""
+    done: list[list[str] | None] = []
+    read_units = fresh_engine._stored_units
+
+    def recorded(article_ids: Iterable[str] | None) -> list:
+        done.append(None if article_ids is None else sorted(article_ids))
+        return read_units(article_ids)
+
+    monkeypatch.setattr(fresh_engine, "_stored_units", recorded)
+    return done
+
+
+def test_added_changed_and_removed_articles_reach_bm25_without_a_full_rebuild(
+    fresh_engine: Engine, corpus_copy: Path, reads: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(retrieve, "REBUILD_SHARE", 1.0)
+    fresh_engine.ingest(progress=False)
+    assert {a for a, _ in bm25_versions(fresh_engine, "Peskov")} == {SEED_ID} and reads == [None]
+
+    path = article_file(corpus_copy, "bridge.md", BRIDGE, id="bridge")
+    fresh_engine.ingest(progress=False)
+    first = fresh_engine.catalog.hashes()["bridge"]
+    assert ("bridge", first) in bm25_versions(fresh_engine, "When does the Eastport bridge open?")
+    assert reads == [None, ["bridge"]]
+
+    path.write_text(path.read_text(encoding="utf-8").replace("May", "June"), encoding="utf-8")
+    fresh_engine.ingest(progress=False)
+    second = fresh_engine.catalog.hashes()["bridge"]
+    assert {v for v in bm25_versions(fresh_engine, "Eastport bridge") if v[0] == "bridge"} == {("bridge", second)}
+    assert reads == [None, ["bridge"], ["bridge"]]
+
+    fresh_engine.remove("bridge")
+    assert not {a for a, _ in bm25_versions(fresh_engine, "Eastport bridge")} & {"bridge"}
+    assert reads == [None, ["bridge"], ["bridge"]], "a removal needs no read: the main index hides it"
+
+
+def test_main_index_is_rebuilt_once_changes_reach_the_share(
+    fresh_engine: Engine, corpus_copy: Path, reads: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(retrieve, "REBUILD_SHARE", 0.5)
+    for town in ("Eastport", "Westport"):
+        article_file(corpus_copy, f"{town}.md", BRIDGE.replace("Eastport", town), id=town.lower())
+    fresh_engine.ingest(progress=False)
+    bm25_versions(fresh_engine, "bridge")
+    article_file(corpus_copy, "northport.md", BRIDGE.replace("Eastport", "Northport"), id="northport")
+    fresh_engine.ingest(progress=False)
+    assert ("northport", fresh_engine.catalog.hashes()["northport"]) in bm25_versions(fresh_engine, "Northport")
+    article_file(corpus_copy, "southport.md", BRIDGE.replace("Eastport", "Southport"), id="southport")
+    article_file(corpus_copy, "harbour.md", BRIDGE.replace("Eastport bridge", "harbour wall"), id="harbour")
+    fresh_engine.ingest(progress=False)
+    assert "southport" in {a for a, _ in bm25_versions(fresh_engine, "Southport")}
+    assert reads == [None, ["northport"], None], "3 changes on 3 articles exceed half: one full build"
