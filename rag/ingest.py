@@ -19,7 +19,7 @@ from rag.attribution.spans import Attribution
 from rag.chunking import MIN_UNIT_WORDS, Chunk, chunk_article
 from rag.corpus import Article, CorpusError, article_files, load_article
 from rag.embedding import embed_model
-from rag.store import Catalog, unit_id
+from rag.store import EVERY_ARTICLE, Catalog, unit_id
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -30,6 +30,8 @@ STAGES = ("chunk", "attribute", "embed", "store")
 # Units embedded and written together, and the most sent in one Chroma write (it accepts up to 5,461).
 WRITE_BATCH_UNITS = 1024
 CHROMA_MAX_WRITE = 5000
+# Articles per sweep delete: its filter lists them, and SQLite caps the variables of one statement.
+SWEEP_BATCH = 1000
 
 
 @dataclass
@@ -192,12 +194,14 @@ def _write(
         node.embedding = vector
     clock = _lap(report, "embed", clock)
     ids = [prepared.article.id for prepared in batch]
+    catalog.mark_pending(ids)
     _delete_units(collection, ids, keep_hashes=[committed[a] for a in ids if a in committed])
     vector_store = ChromaVectorStore(chroma_collection=collection)
     for offset in range(0, len(nodes), CHROMA_MAX_WRITE):
         vector_store.add(nodes[offset : offset + CHROMA_MAX_WRITE])
     catalog.commit([(p.article, len(p.nodes), p.attributions) for p in batch])
     _delete_units(collection, ids, keep_hashes=[p.article.content_hash for p in batch])
+    catalog.clear_pending(ids)
     _lap(report, "store", clock)
     for prepared in batch:
         (report.updated if prepared.article.id in committed else report.added).append(prepared.article.id)
@@ -215,23 +219,46 @@ def ingest(
 ) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
-    ingest_articles(load_articles(paths, report), catalog, collection, report, progress)
     sweep_orphans(catalog, collection)
+    ingest_articles(load_articles(paths, report), catalog, collection, report, progress)
     report.seconds = time.perf_counter() - started
     return report
 
 
 def remove_article(article_id: str, catalog: Catalog, collection: Collection) -> bool:
-    """Hide first (catalog), then delete units: a crash in between leaves nothing visible."""
+    """Hide first (the catalog marks the article pending), then delete units: a crash in between leaves
+    nothing visible, and the next ingest finishes the deletion."""
     removed = catalog.remove(article_id)
     collection.delete(where={"article_id": article_id})
+    catalog.clear_pending([article_id])
     return removed
 
 
 def sweep_orphans(catalog: Catalog, collection: Collection) -> None:
-    """Delete units of articles the catalog does not hold (left by a crash or a removal)."""
-    ids = sorted(catalog.hashes())
-    collection.delete(where={"article_id": {"$nin": ids}} if ids else {"article_id": {"$ne": ""}})
+    """Delete units a crash left behind: of pending articles, those of no committed version."""
+    pending = catalog.pending()
+    committed = catalog.hashes()
+    if EVERY_ARTICLE in pending:
+        _delete_uncommitted(collection, committed)
+    for offset in range(0, len(pending), SWEEP_BATCH):
+        ids = [a for a in pending[offset : offset + SWEEP_BATCH] if a != EVERY_ARTICLE]
+        if ids:
+            _delete_units(collection, ids, keep_hashes=[committed[a] for a in ids if a in committed])
+    catalog.clear_pending(pending)
+
+
+def _delete_uncommitted(collection: Collection, committed: dict[str, str]) -> None:
+    """Scan the whole store (after a catalog reset) for units of no committed version."""
+    orphans: list[str] = []
+    for offset in range(0, collection.count(), CHROMA_MAX_WRITE):
+        page = collection.get(include=["metadatas"], limit=CHROMA_MAX_WRITE, offset=offset)
+        orphans += [
+            unit
+            for unit, m in zip(page["ids"], page["metadatas"], strict=True)
+            if committed.get(m["article_id"]) != m["content_hash"]
+        ]
+    for offset in range(0, len(orphans), CHROMA_MAX_WRITE):
+        collection.delete(ids=orphans[offset : offset + CHROMA_MAX_WRITE])
 
 
 def _delete_units(collection: Collection, article_ids: list[str], keep_hashes: list[str]) -> None:

@@ -2,8 +2,9 @@
 
 The catalog is the single source of truth for what is visible. Ingest writes an article's units to
 Chroma first, then commits its catalog row, then deletes units of older versions; units whose
-(article, content hash) is not in the catalog are invisible to retrieval and swept on the next ingest.
-So a crash at any point never shows a half-written article.
+(article, content hash) is not in the catalog are invisible to retrieval. So a crash at any point never
+shows a half-written article. Articles whose units are being written or deleted are listed as pending
+until that is done; the next ingest sweeps what a crash left of them, without scanning the whole store.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY,
@@ -52,7 +53,10 @@ CREATE TABLE IF NOT EXISTS attributions (
 CREATE INDEX IF NOT EXISTS attributions_by_article ON attributions (article_id);
 CREATE TABLE IF NOT EXISTS changes (n INTEGER NOT NULL);
 INSERT INTO changes SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM changes);
+CREATE TABLE IF NOT EXISTS pending (article_id TEXT PRIMARY KEY);
 """
+# Pending "article" meaning: the catalog was reset, so any unit in Chroma may be an orphan.
+EVERY_ARTICLE = "*"
 ARTICLE_FIELDS = ("id", "title", "outlet", "date", "url", "language", "source", "text")
 
 
@@ -79,13 +83,17 @@ class Catalog:
         self._path = config.catalog_path
         self._hashes: tuple[int, dict[str, str]] | None = None  # (changes counter, hashes) last read
         with closing(self._connect()) as conn, conn:
-            if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            reset = conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION
+            if reset:
                 # The catalog is derived from the corpus files: an older layout is rebuilt by the next ingest.
                 conn.executescript(
                     "DROP TABLE IF EXISTS articles; DROP TABLE IF EXISTS attributions; DROP TABLE IF EXISTS changes;"
+                    "DROP TABLE IF EXISTS pending;"
                 )
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.executescript(SCHEMA)
+            if reset:
+                conn.execute("INSERT INTO pending VALUES (?)", (EVERY_ARTICLE,))
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self._path, timeout=30)
@@ -184,10 +192,24 @@ class Catalog:
                 )
 
     def remove(self, article_id: str) -> bool:
+        """Hide an article; its units stay pending until deleted."""
         with closing(self._connect()) as conn, conn:
             conn.execute("UPDATE changes SET n = n + 1")
+            conn.execute("INSERT OR IGNORE INTO pending VALUES (?)", (article_id,))
             conn.execute("DELETE FROM attributions WHERE article_id = ?", (article_id,))
             return conn.execute("DELETE FROM articles WHERE id = ?", (article_id,)).rowcount > 0
+
+    def pending(self) -> list[str]:
+        """Articles whose unit writes or deletions may not have finished (`EVERY_ARTICLE` after a reset)."""
+        return [row["article_id"] for row in self._query("SELECT article_id FROM pending ORDER BY article_id")]
+
+    def mark_pending(self, article_ids: list[str]) -> None:
+        with closing(self._connect()) as conn, conn:
+            conn.executemany("INSERT OR IGNORE INTO pending VALUES (?)", [(a,) for a in article_ids])
+
+    def clear_pending(self, article_ids: list[str]) -> None:
+        with closing(self._connect()) as conn, conn:
+            conn.executemany("DELETE FROM pending WHERE article_id = ?", [(a,) for a in article_ids])
 
 
 def _attribution_filter(article_ids: set[str] | None, speaker_words: list[str] | None) -> tuple[str, tuple]:

@@ -1,3 +1,4 @@
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -5,7 +6,7 @@ import pytest
 from rag import ingest
 from rag.engine import Engine
 from rag.store import Catalog
-from tests.conftest import SEED_ARTICLE, SEED_ID, article_file
+from tests.conftest import SEED_ARTICLE, SEED_ID, article_file, make_engine
 
 STORY = (
     "The mayor of Eastport announced a new bridge on Tuesday. "
@@ -16,6 +17,10 @@ STORY = (
 
 def unit_ids(engine: Engine, article_id: str) -> list[str]:
     return engine.collection.get(where={"article_id": article_id})["ids"]
+
+
+def power_cut(*_: object, **__: object) -> None:
+    raise RuntimeError("power cut")
 
 
 def test_reingesting_unchanged_files_does_no_work(fresh_engine: Engine) -> None:
@@ -71,11 +76,7 @@ def test_crash_mid_ingest_leaves_no_half_written_article(
 ) -> None:
     fresh_engine.ingest(progress=False)
     article_file(corpus_copy, "bridge.md", STORY, id="bridge")
-
-    def crash(*_: object) -> None:
-        raise RuntimeError("power cut")
-
-    monkeypatch.setattr(Catalog, "commit", crash)
+    monkeypatch.setattr(Catalog, "commit", power_cut)
     with pytest.raises(RuntimeError, match="power cut"):
         fresh_engine.ingest(progress=False)
     assert unit_ids(fresh_engine, "bridge"), "units were written before the crash"
@@ -85,6 +86,51 @@ def test_crash_mid_ingest_leaves_no_half_written_article(
     report = fresh_engine.ingest(progress=False)
     assert report.added == ["bridge"]
     assert len(unit_ids(fresh_engine, "bridge")) == fresh_engine.catalog.get("bridge").n_units
+
+
+def test_units_a_crash_left_are_swept_once_their_article_is_gone(
+    fresh_engine: Engine, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh_engine.ingest(progress=False)
+    path = article_file(corpus_copy, "bridge.md", STORY, id="bridge")
+    monkeypatch.setattr(Catalog, "commit", power_cut)
+    with pytest.raises(RuntimeError, match="power cut"):
+        fresh_engine.ingest(progress=False)
+    monkeypatch.undo()
+    path.unlink()
+    assert unit_ids(fresh_engine, "bridge") and fresh_engine.catalog.pending() == ["bridge"]
+    fresh_engine.ingest(progress=False)
+    assert unit_ids(fresh_engine, "bridge") == [] and fresh_engine.catalog.pending() == []
+    assert fresh_engine.collection.count() == fresh_engine.catalog.get(SEED_ID).n_units
+
+
+def test_interrupted_removal_is_finished_by_the_next_ingest(
+    fresh_engine: Engine, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = article_file(corpus_copy, "bridge.md", STORY, id="bridge")
+    fresh_engine.ingest(progress=False)
+    path.unlink()
+    monkeypatch.setattr(type(fresh_engine.collection), "delete", power_cut)
+    with pytest.raises(RuntimeError, match="power cut"):
+        fresh_engine.remove("bridge")
+    monkeypatch.undo()
+    assert fresh_engine.catalog.get("bridge") is None and unit_ids(fresh_engine, "bridge")
+    fresh_engine.ingest(progress=False)
+    assert unit_ids(fresh_engine, "bridge") == [] and fresh_engine.catalog.pending() == []
+
+
+def test_catalog_reset_sweeps_units_of_articles_no_longer_in_the_corpus(
+    fresh_engine: Engine, corpus_copy: Path
+) -> None:
+    path = article_file(corpus_copy, "bridge.md", STORY, id="bridge")
+    fresh_engine.ingest(progress=False)
+    path.unlink()
+    with sqlite3.connect(fresh_engine.config.catalog_path) as conn:
+        conn.execute("PRAGMA user_version = 1")
+    reopened = make_engine(fresh_engine.config.home, corpus_copy)
+    assert reopened.ingest(progress=False).added == [SEED_ID]
+    assert unit_ids(reopened, "bridge") == []
+    assert reopened.collection.count() == reopened.catalog.get(SEED_ID).n_units
 
 
 def test_bad_files_and_duplicates_are_rejected_without_losing_the_rest(fresh_engine: Engine, corpus_copy: Path) -> None:
