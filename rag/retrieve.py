@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable
 
+import bm25s
 import numpy as np
 import Stemmer
 from llama_index.core import VectorStoreIndex
@@ -18,6 +19,7 @@ from llama_index.core.llms import MockLLM
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
+from llama_index.core.vector_stores.utils import metadata_dict_to_node
 from llama_index.retrievers.bm25 import BM25Retriever
 
 from rag.lexical import content_terms, name_terms, recall
@@ -31,10 +33,29 @@ REBUILD_SHARE = 0.1
 
 
 class NonZeroBM25Retriever(BM25Retriever):
-    """BM25 pads its top-k with zero-score documents that share no word with the query: drop them."""
+    """BM25 hits among the units that share a word with the query, best first.
+
+    The parent pads its top-k with zero-score units, and picks its top-k with an argpartition over every
+    unit's score: mostly tied zeros, which took ~260 ms at 1.2M units against ~4 ms among the matches.
+    """
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        return [hit for hit in super()._retrieve(query_bundle) if (hit.score or 0.0) > 0.0]
+        words = bm25s.tokenize(
+            query_bundle.query_str,
+            stemmer=None if self.skip_stemming else self.stemmer,
+            token_pattern=self.token_pattern,
+            return_ids=False,
+            show_progress=False,
+        )[0]
+        ids = self.bm25.get_tokens_ids(words)
+        if not ids:
+            return []
+        scores = self.bm25.get_scores_from_ids(ids)
+        matching = np.flatnonzero(scores)
+        if len(matching) > self.similarity_top_k:
+            matching = matching[np.argpartition(-scores[matching], self.similarity_top_k)[: self.similarity_top_k]]
+        best = matching[np.argsort(-scores[matching], kind="stable")]
+        return [NodeWithScore(node=metadata_dict_to_node(self.corpus[i]), score=float(scores[i])) for i in best]
 
 
 class VisibleUnits(BaseNodePostprocessor):

@@ -69,3 +69,14 @@ def test_main_index_is_rebuilt_once_changes_reach_the_share(
     fresh_engine.ingest(progress=False)
     assert "southport" in {a for a, _ in bm25_versions(fresh_engine, "Southport")}
     assert reads == [None, ["northport"], None], "3 changes on 3 articles exceed half: one full build"
+
+
+def test_bm25_returns_only_units_sharing_a_word_best_first() -> None:
+    from llama_index.core.schema import QueryBundle, TextNode
+
+    texts = ["the bridge opens in May", "the port stays closed", "the bridge and the bridge toll", "rain in May"]
+    bm25 = retrieve.lexical_retriever([TextNode(text=t, id_=str(i)) for i, t in enumerate(texts)])
+    hits = bm25.retrieve(QueryBundle("bridge toll"))
+    assert [hit.node.node_id for hit in hits] == ["2", "0"]
+    assert hits[0].score > hits[1].score > 0
+    assert bm25.retrieve(QueryBundle("volcano")) == []
