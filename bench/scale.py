@@ -229,6 +229,7 @@ def grow_and_measure(sizes: list[int], server_sizes: set[int], pool: list[str], 
     """One index grown through the sizes; measured at each."""
     rng = random.Random(11)
     home = Path(tempfile.mkdtemp(prefix="rag-bench-scale-"))
+    print(f"index folder (kept for --probe): {home}", file=sys.stderr)
     engine = Engine(Config(home=home, corpus_dir=DEFAULT_CORPUS))
     engine.ingest(progress=False)
     rows, built, build_s = [], 0, 0.0
