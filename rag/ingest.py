@@ -237,12 +237,14 @@ def remove_article(article_id: str, catalog: Catalog, collection: Collection) ->
 def sweep_orphans(catalog: Catalog, collection: Collection) -> None:
     """Delete units a crash left behind: of pending articles, those of no committed version."""
     pending = catalog.pending()
+    if not pending:
+        return
     committed = catalog.hashes()
     if EVERY_ARTICLE in pending:
         _delete_uncommitted(collection, committed)
-    for offset in range(0, len(pending), SWEEP_BATCH):
-        ids = [a for a in pending[offset : offset + SWEEP_BATCH] if a != EVERY_ARTICLE]
-        if ids:
+    else:
+        for offset in range(0, len(pending), SWEEP_BATCH):
+            ids = pending[offset : offset + SWEEP_BATCH]
             _delete_units(collection, ids, keep_hashes=[committed[a] for a in ids if a in committed])
     catalog.clear_pending(pending)
 
