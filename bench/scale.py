@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from rag.attribution import extract_attributions
+from rag.attribution.extract import extract_attributions
 from rag.attribution.spans import Attribution, ChainLink, Span
 from rag.baseline import BaselinePipeline
 from rag.chunking import Chunk, sentence_spans
@@ -355,6 +355,9 @@ def main() -> None:
     parser.add_argument("--server-sizes", type=int, nargs="*", default=[1000, 10000])
     parser.add_argument("--ingest-articles", type=int, default=100)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--ingest-only", action="store_true", help="only the ingest figures (bench/results/ingest.json)"
+    )
     parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--chroma-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -365,6 +368,11 @@ def main() -> None:
     rng = random.Random(7)
     pool = sentence_pool(rng, 1500)
     figures = {"pool_sentences": len(pool), **measure_ingest(pool, rng, args.ingest_articles)}
+    if args.ingest_only:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "ingest.json").write_text(json.dumps(figures, indent=2))
+        print(json.dumps(figures, indent=2))
+        return
     figures["sizes"] = grow_and_measure(args.sizes, set(args.server_sizes), pool, PoolCache(pool))
     figures["bench_minutes"] = round((time.perf_counter() - started) / 60, 1)
     RESULTS.mkdir(parents=True, exist_ok=True)

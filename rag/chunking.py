@@ -2,7 +2,8 @@
 
 Sentences come from NLTK's pre-trained English Punkt model (shipped inside llama-index-core, so it
 works offline). Punkt splits `"It is over." said Dr. Jones` and `… a “wiser alternative.” This approach,
-they argue, …` apart; the merge rules below put such pieces back with the sentence they belong to.
+they argue, …` apart, and cuts a quotation of several sentences into pieces whose speaker comes only
+after the last; the merge rules below put such pieces back with the sentence they belong to.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from rag.attribution.spans import opens_quotation
 from rag.corpus import Article
 
 MAX_UNIT_CHARS = 1200
@@ -105,7 +107,7 @@ def body_start(text: str) -> int:
 
 
 def _belongs_to_previous(piece: str, prev: str) -> bool:
-    if CONTINUATION_START.match(piece):
+    if CONTINUATION_START.match(piece) or opens_quotation(prev):
         return True
     if PRONOUN_CUE.search(piece[:80]):
         return True

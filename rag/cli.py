@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
+import socket
 import sys
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 from rag.answer import Answer, QuestionError
@@ -56,8 +59,13 @@ def _parser() -> argparse.ArgumentParser:
     who = sub.add_parser("who", help="speakers and what each said, grouped by speaker")
     who.add_argument("--article", help="only this article id")
 
+    check = sub.add_parser("check", help="report where corpus files, catalog and Chroma disagree")
+    check.add_argument("--repair", action="store_true", help="make the index match the corpus folder")
+    check.add_argument("--json", action="store_true")
+
     eval_attr = sub.add_parser("eval-attributions", help="span P/R/F1 of attribution extraction against gold")
     eval_attr.add_argument("--gold", type=Path, default=DEFAULT_GOLD, help="folder of NAME.txt + NAME.ann (brat)")
+    eval_attr.add_argument("--polnear", type=Path, help="score on a PolNeAR checkout's dev split instead")
     eval_attr.add_argument("--json", action="store_true")
 
     compare = sub.add_parser("compare", help="actors' positions side by side, with the evidence behind each")
@@ -84,6 +92,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=int(os.environ.get("RAG_PORT", "7860")))
     serve.add_argument("--no-ingest", action="store_true", help="serve what is indexed, skip ingesting")
+    serve.add_argument("--read-only", action="store_true", help="no uploads or removals through the page")
+    serve.add_argument(
+        "--auth-file", type=Path, help="USER:PASSWORD lines; required (or RAG_AUTH=USER:PASSWORD) off loopback"
+    )
     return parser
 
 
@@ -228,7 +240,7 @@ def _text_and_publisher(target: str, home: str | None) -> tuple[str, str | None]
 
 
 def cmd_attributions(args: argparse.Namespace) -> int:
-    from rag.attribution import extract_attributions
+    from rag.attribution.extract import extract_attributions
 
     if (args.target is None) == (args.batch is None):
         raise QuestionError("Give either an article id or FILE, or --batch DIR.")
@@ -275,10 +287,26 @@ def cmd_who(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_eval_attributions(args: argparse.Namespace) -> int:
-    from rag.attribution.evaluation import format_scores, score_folder
+def cmd_check(args: argparse.Namespace) -> int:
+    from rag.check import check, repair
 
-    scores = score_folder(args.gold)
+    engine = _engine(args)
+    report = check(engine)
+    if args.repair and not report.clean:
+        repair(engine, report)
+        print("repaired: " + "; ".join(report.lines()))
+        report = check(engine)
+    if args.json:
+        print(json.dumps({"clean": report.clean, **asdict(report)}, indent=2))
+    else:
+        print("\n".join(report.lines()) or "corpus folder, catalog and Chroma agree")
+    return 0 if report.clean else 1
+
+
+def cmd_eval_attributions(args: argparse.Namespace) -> int:
+    from rag.attribution.evaluation import format_scores, gold_polnear, score, score_folder
+
+    scores = score(gold_polnear(args.polnear, "dev")) if args.polnear else score_folder(args.gold)
     print(json.dumps(scores, indent=2) if args.json else format_scores(scores))
     return 0
 
@@ -335,7 +363,29 @@ def cmd_stories(args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return ipaddress.ip_address(socket.gethostbyname(host)).is_loopback
+
+
+def _credentials(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """Login pairs from --auth-file or RAG_AUTH; none at all is refused for a host other than loopback."""
+    lines = args.auth_file.read_text(encoding="utf-8").splitlines() if args.auth_file else []
+    lines += [os.environ["RAG_AUTH"]] if os.environ.get("RAG_AUTH") else []
+    pairs = [tuple(line.strip().split(":", 1)) for line in lines if line.strip()]
+    if any(len(pair) != 2 or not all(pair) for pair in pairs):
+        raise ValueError("credentials must be USER:PASSWORD, one pair a line")
+    if not pairs and not _is_loopback(args.host):
+        raise ValueError(
+            f"serving on {args.host} needs credentials: set RAG_AUTH=USER:PASSWORD or pass --auth-file FILE"
+        )
+    return pairs
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    credentials = _credentials(args)
     engine = _engine(args)
     if not args.no_ingest:
         report = engine.ingest()
@@ -344,7 +394,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(report.summary())
     from ui.app import launch
 
-    launch(engine, host=args.host, port=args.port)
+    launch(engine, host=args.host, port=args.port, auth=credentials or None, read_only=args.read_only)
     return 0
 
 
@@ -352,6 +402,7 @@ COMMANDS = {
     "attributions": cmd_attributions,
     "who": cmd_who,
     "eval-attributions": cmd_eval_attributions,
+    "check": cmd_check,
     "compare": cmd_compare,
     "compare-articles": cmd_compare_articles,
     "stories": cmd_stories,

@@ -14,7 +14,7 @@ import numpy as np
 from rag.answer import Answer, QuestionError, abstention, check_question, compose, unanswered_reason, verify
 from rag.attribution.spans import Attribution, Span
 from rag.config import Config, go_offline
-from rag.corpus import Article, write_article_file
+from rag.corpus import Article, CorpusError, load_article, write_article_file
 from rag.ingest import IngestReport, ingest, remove_article
 from rag.lexical import sources_asked, speaker_asked, speaker_check
 from rag.speakers import closest_attribution, sources_answer, units_spoken_by, verdict
@@ -34,6 +34,10 @@ DEFAULT_TOP_K = 5
 CHROMA_PAGE = 5000
 # Evidence this close to a comparison topic (bi-encoder cosine) counts for it.
 TOPIC_COSINE = 0.3
+NOTHING_INDEXED = (
+    "No article is indexed yet. Add articles to the corpus folder and run `python -m rag ingest`, "
+    "or upload them in the Corpus tab."
+)
 RetrievalMode = Literal["dense", "bm25", "hybrid", "hybrid+rerank"]
 RETRIEVAL_MODES: tuple[RetrievalMode, ...] = ("dense", "bm25", "hybrid", "hybrid+rerank")
 
@@ -73,12 +77,44 @@ class Engine:
         return ingest(paths or [self.config.corpus_dir], self.catalog, self.collection, progress)
 
     def add(self, article: Article) -> tuple[Path, IngestReport]:
-        """Store a new article in the corpus folder and index it."""
+        """Store a new article in the corpus folder and index it; a rejected article leaves no file behind."""
+        other = self.catalog.body_hashes().get(article.body_hash, article.id)
+        if other != article.id:
+            raise CorpusError(article.source or article.id, f"same text as indexed article {other!r}; not added")
+        target = self.config.corpus_dir / f"{article.id}.md"
+        existed = target.exists()
         target = write_article_file(article, self.config.corpus_dir)
-        return target, self.ingest([target], progress=False)
+        report = self.ingest([target], progress=False)
+        if report.errors and not existed:
+            target.unlink(missing_ok=True)
+        return target, report
 
-    def remove(self, article_id: str) -> bool:
+    def remove(self, article_id: str, delete_file: bool = True) -> bool:
+        """Remove an article from the index and its file from the corpus folder, so no ingest brings it back.
+
+        The file goes first: a crash after it leaves an indexed article without a file, which `check`
+        reports and `check --repair` removes, never a removed article that comes back.
+        """
+        entry = self.catalog.get(article_id)
+        if entry is not None and delete_file:
+            for path in self._corpus_files_of(entry.article):
+                path.unlink(missing_ok=True)
         return remove_article(article_id, self.catalog, self.collection)
+
+    def _corpus_files_of(self, article: Article) -> list[Path]:
+        """Files in the corpus folder that hold this article (its recorded source, or a file under its id)."""
+        folder = self.config.corpus_dir.resolve()
+        candidates = {Path(article.source).resolve(), folder / f"{article.id}.md", folder / f"{article.id}.txt"}
+        found = []
+        for path in candidates:
+            if path.parent != folder or not path.is_file():
+                continue
+            try:
+                if load_article(path).id == article.id:
+                    found.append(path)
+            except CorpusError:
+                continue
+        return found
 
     def _stored_units(self, article_ids: Iterable[str] | None) -> list[BaseNode]:
         """Units as llama-index nodes, read from Chroma in pages: of the given articles, or all of them."""
@@ -269,6 +305,8 @@ class Engine:
     def ask(self, question: str, top_k: int = DEFAULT_TOP_K, article_ids: Sequence[str] | None = None) -> Answer:
         """A verified answer; raises QuestionError for a question that cannot be asked."""
         question = check_question(question)
+        if not self.catalog.hashes():
+            return Answer(question, NOTHING_INDEXED, True)
         scope = set(article_ids) if article_ids else None
         check = speaker_check(question)
         speaker = speaker_asked(question)
@@ -296,6 +334,6 @@ class Engine:
         problems = verify(answer, texts)
         if problems:
             print(f"answer withheld, verification failed: {'; '.join(problems)}", file=sys.stderr)
-            answer = abstention(question, "An answer was found but failed verification against the articles.")
+            return abstention(question, "An answer was found but failed verification against the articles.")
         answer.verified = True
         return answer

@@ -83,7 +83,7 @@ def unit_nodes(article: Article, chunks: list[Chunk]) -> list[TextNode]:
 
 def attributions_by_unit(article: Article, chunks: list[Chunk]) -> list[tuple[int | None, Attribution]]:
     """Each attribution with the unit holding its cue, so answers can cite the sentence it comes from."""
-    from rag.attribution import extract_attributions
+    from rag.attribution.extract import extract_attributions
 
     def unit_of(offset: int) -> int | None:
         return next((c.index for c in chunks if c.start <= offset < c.end), None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,13 @@ go_offline()
 
 SEED_ARTICLE = DEFAULT_CORPUS / "mna-2025-02-01-eu-divided-over-western-troops.md"
 SEED_ID = "mna-2025-02-01-eu-divided-over-western-troops"
+
+
+def free_port() -> int:
+    """A port on loopback that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def make_engine(home: Path, corpus: Path | None = None, chroma_url: str | None = None) -> Engine:

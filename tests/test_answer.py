@@ -155,3 +155,18 @@ def test_verifier_rejects_tampered_answers(seeded_engine: Engine) -> None:
     assert "an answer without citations" in verify(uncited, texts)
     renamed = dict(good.attributions[0], source={**good.attributions[0]["source"], "text": "A NATO official"})
     assert any("attribution source" in p for p in verify(dataclasses.replace(good, attributions=[renamed]), texts))
+
+
+def test_an_answer_that_fails_verification_is_withheld_and_not_marked_verified(
+    seeded_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    genuine = seeded_engine.ask("Who warned of another mobilization wave?")
+    assert genuine.verified and genuine.citations
+    forged = dataclasses.replace(genuine.citations[0], text=genuine.citations[0].text + " and a NATO official agreed")
+
+    def compose_forged(*_: object, **__: object) -> Answer:
+        return Answer(genuine.question, genuine.answer, False, [forged, *genuine.citations[1:]])
+
+    monkeypatch.setattr(Engine, "_compose", compose_forged)
+    withheld = seeded_engine.ask("Who warned of another mobilization wave?")
+    assert withheld.abstained and not withheld.verified and "failed verification" in withheld.answer

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from rag.engine import Engine
-from tests.conftest import make_engine
+from tests.conftest import free_port, make_engine
 from ui.app import launch
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -38,12 +37,6 @@ url: "javascript:window.__pwned=5"
 The harbour gala drew a large crowd on Saturday. {PAYLOAD}
 "We had the best night of the year," organiser Pia Lund told reporters.
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +130,34 @@ def test_choosing_another_citation_moves_the_highlight(page: Page) -> None:
     assert any("senior Russian diplomat Rodion Miroshnik warned" in t for t in texts)
 
 
+MARK_POSITION = """mark => {
+  const walker = document.createTreeWalker(document.querySelector('#chat'), NodeFilter.SHOW_TEXT);
+  let found = null;
+  while (walker.nextNode()) {
+    const at = walker.currentNode.textContent.lastIndexOf(mark);
+    if (at >= 0) found = [walker.currentNode, at];
+  }
+  const range = document.createRange();
+  range.setStart(found[0], found[1] + 1);
+  range.setEnd(found[0], found[1] + 2);
+  const box = range.getBoundingClientRect();
+  return [box.x + box.width / 2, box.y + box.height / 2];
+}"""
+IN_VIEW = """() => { const box = document.querySelector('#article-view .cited').getBoundingClientRect();
+  return box.top >= 0 && box.bottom <= window.innerHeight; }"""
+
+
+def test_clicking_a_citation_mark_opens_its_passage_in_view(page: Page) -> None:
+    ask(page, "Compare what Peskov and Miroshnik said about peacekeepers.")
+    first = cited_text(page)
+    page.evaluate("() => window.scrollTo(0, 0)")
+    x, y = page.evaluate(MARK_POSITION, "[2]")
+    page.mouse.click(x, y)
+    page.wait_for_function(f"t => ({CITED_TEXT})() !== t", arg=first)
+    assert page.locator("#citations input[type=radio]").nth(1).is_checked()
+    page.wait_for_function(IN_VIEW, timeout=5_000)
+
+
 def test_follow_up_questions_are_read_in_context(page: Page) -> None:
     ask(page, "What did Peskov say?")
     reply = ask(page, "What about Miroshnik?")
@@ -189,6 +210,40 @@ def test_upload_answer_then_remove(page: Page, tmp_path: Path) -> None:
     assert "Removed northvale-gazette-2025-04-02-dam-holds." in status
     page.get_by_role("tab", name="Ask").click()
     assert "do not answer" in ask(page, "What did the engineers in Northvale say about the dam?")
+
+
+def test_an_upload_shows_everywhere_after_a_reload_and_its_removal_lasts(
+    page: Page, page_engine: Engine, tmp_path: Path
+) -> None:
+    story = tmp_path / "ferry.txt"
+    story.write_text("Officials in Eastmere said the night ferry would resume in May.\n", encoding="utf-8")
+    upload(page, story, title="Ferry returns", outlet="Eastmere Post", date="2025-04-03")
+    corpus_status(page, "1 added")
+    article_id = "eastmere-post-2025-04-03-ferry-returns"
+    stored = page_engine.config.corpus_dir / f"{article_id}.md"
+    assert stored.exists()
+    page.reload(wait_until="load")
+    page.wait_for_selector("#question textarea")
+    page.get_by_role("tab", name="Who said what").click()
+    page.click("#who-article input")
+    assert page.get_by_role("option").filter(has_text="Ferry returns").count() == 1
+    page.keyboard.press("Escape")
+    page.get_by_role("tab", name="Corpus").click()
+    page.wait_for_function("() => document.querySelector('#articles').innerText.includes('Ferry returns')")
+    assert f"Removed {article_id}." in remove(page, "Ferry returns", article_id)
+    assert not stored.exists()
+    restarted = make_engine(page_engine.config.home, page_engine.config.corpus_dir)
+    assert restarted.ingest(progress=False).added == [] and restarted.catalog.get(article_id) is None
+
+
+def test_a_rejected_duplicate_upload_leaves_no_file(page: Page, page_engine: Engine, tmp_path: Path) -> None:
+    seed = page_engine.catalog.get("mna-2025-02-01-eu-divided-over-western-troops").article
+    copy = tmp_path / "copy.txt"
+    copy.write_text(seed.text, encoding="utf-8")
+    before = sorted(p.name for p in page_engine.config.corpus_dir.iterdir())
+    upload(page, copy, title="Copied report", outlet="Copy Desk", date="2025-02-03")
+    assert "same text as indexed article" in corpus_status(page, "copy.txt")
+    assert sorted(p.name for p in page_engine.config.corpus_dir.iterdir()) == before
 
 
 def test_bad_files_get_a_readable_message_and_lose_nothing(page: Page, tmp_path: Path) -> None:

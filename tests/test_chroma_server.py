@@ -1,7 +1,6 @@
 """The scale-out option: the same engine against a real Chroma server on localhost."""
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -11,13 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SEED_ID, make_engine
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.conftest import SEED_ID, free_port, make_engine
 
 
 @pytest.fixture(scope="module")

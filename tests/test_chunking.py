@@ -22,6 +22,16 @@ def test_seed_units_are_exact_slices_and_keep_speakers_with_quotes() -> None:
     assert argued.text.startswith("Some EU officials believe")
 
 
+def test_a_quotation_of_several_sentences_stays_with_its_speaker() -> None:
+    text = (
+        "The port closed on Monday. “If the council does not back it, the plan is dead. I do not see it getting "
+        "off the ground,” a senior port official told the Gazette. Trade fell by half over the week."
+    )
+    units = [c.text for c in chunk_article(make(text))]
+    assert units[1].startswith("“If the council") and units[1].endswith("told the Gazette.")
+    assert units[0] == "The port closed on Monday." and units[2].startswith("Trade fell")
+
+
 def test_scrape_date_marker_and_lone_byline_are_not_units() -> None:
     chunks = chunk_article(load_article(SEED_ARTICLE))
     assert chunks[0].text.startswith("Berlin opposes the idea")

@@ -128,6 +128,31 @@ def test_eval_attributions_prints_span_scores(cli_home: Path) -> None:
     assert scores["files"] == 3 and set(scores["spans"]) == {"source", "cue", "content"}
 
 
+def test_eval_attributions_scores_a_polnear_dev_split(cli_home: Path, tmp_path: Path) -> None:
+    split = tmp_path / "data" / "dev"
+    (split / "text").mkdir(parents=True)
+    (split / "attributions").mkdir()
+    text = "The senator said the bill would pass next week."
+    (split / "text" / "story.txt").write_text(text, encoding="utf-8")
+    (split / "attributions" / "story_ab12.ann").write_text(
+        "T1\tSource 0 11\tThe senator\nT2\tCue 12 16\tsaid\nT3\tContent 17 47\tthe bill would pass next week\n"
+        "E1\tAttribution:T2 Content:T3 Cue:T2 Source:T1\n",
+        encoding="utf-8",
+    )
+    result = run_cli(cli_home, "eval-attributions", "--polnear", str(tmp_path), "--json")
+    scores = json.loads(result.stdout)
+    assert scores["files"] == 1 and scores["attributions"] == 1
+    assert scores["spans"]["source"]["overlap"]["gold"] == 1
+
+
+def test_check_reports_agreement_and_exits_non_zero_on_drift(cli_home: Path, tmp_path: Path) -> None:
+    assert run_cli(cli_home, "check").stdout.strip() == "corpus folder, catalog and Chroma agree"
+    empty = tmp_path / "empty-corpus"
+    empty.mkdir()
+    drift = run_cli(cli_home, "check", "--json", corpus=empty)
+    assert drift.returncode == 1 and json.loads(drift.stdout)["no_file"] == [SEED_ID]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -147,6 +172,7 @@ def test_eval_attributions_prints_span_scores(cli_home: Path) -> None:
             ],
             "already has front matter",
         ),
+        (["serve", "--host", "0.0.0.0", "--no-ingest"], "needs credentials"),
     ],
 )
 def test_user_errors_are_one_line_messages_not_tracebacks(tmp_path: Path, args: list[str], message: str) -> None:

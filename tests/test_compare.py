@@ -83,7 +83,7 @@ def test_topic_keeps_only_evidence_about_it(story_engine: Engine) -> None:
     [
         (
             "Compare Berlin's and London's positions",
-            ["Germany (as “Berlin”): opposes", "United Kingdom (as “The UK”): supports"],
+            ["Germany (as “Berlin”): opposes", "United Kingdom (as “The UK", "”): supports"],
         ),
         ("Which actors oppose the mission and why?", ["Germany (as “Berlin”): opposes", "Russia (as "]),
     ],

@@ -1,20 +1,18 @@
 """The real Gradio server on localhost, driven through its API."""
 
-import socket
 from collections.abc import Iterator
 
 import pytest
 from gradio_client import Client
 
 from rag.engine import Engine
-from ui.app import launch
+from tests.conftest import SEED_ID, free_port
+from ui.app import READ_ONLY, launch
 
 
 @pytest.fixture(scope="module")
 def page_url(seeded_engine: Engine) -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     page = launch(seeded_engine, port=port, block=False)
     yield f"http://127.0.0.1:{port}/"
     page.close()
@@ -35,3 +33,15 @@ def test_page_shows_errors_as_messages(page_url: str) -> None:
     history, _, _, view = Client(page_url, verbose=False).predict("   ", [], 5, [], [], api_name="/ask")
     assert history[-1]["content"][0]["text"] == "⚠ The question is empty."
     assert view == ""
+
+
+def test_a_read_only_page_refuses_corpus_changes(seeded_engine: Engine) -> None:
+    port = free_port()
+    page = launch(seeded_engine, port=port, block=False, read_only=True)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        status, *_ = client.predict(SEED_ID, True, api_name="/remove")
+        assert status == READ_ONLY
+        assert seeded_engine.catalog.get(SEED_ID) is not None
+    finally:
+        page.close()

@@ -14,7 +14,7 @@ from rag.compare.articles import compare_articles, stories
 from rag.config import go_offline
 from rag.conversation import standalone_question
 from rag.corpus import CorpusError, new_article, parse_article, read_text, slugify
-from rag.engine import DEFAULT_TOP_K, Engine
+from rag.engine import DEFAULT_TOP_K, NOTHING_INDEXED, Engine
 from rag.speakers import speaker_table
 from ui.render import CSS, actor_table_html, article_view, articles_comparison_html, citation_choices
 
@@ -26,7 +26,41 @@ WHO_HEADERS = ["speaker", "kind", "count", "cues", "what they said"]
 ARTICLE_HEADERS = ["id", "date", "outlet", "title", "units"]
 
 
-def build(engine: Engine) -> gr.Blocks:
+# The cited passage can sit screens down in a long article: bring it into view once it is shown.
+SCROLL_TO_HIGHLIGHT = (
+    "() => setTimeout(() => document.querySelector('#article-view .cited')"
+    "?.scrollIntoView({block: 'center', behavior: 'smooth'}), 100)"
+)
+# Clicking an [n] in an answer picks citation n, which opens its article at the highlighted passage.
+CITATION_CLICKS = """
+() => document.addEventListener('click', (event) => {
+  if (!event.target.closest('#chat')) return;
+  const range = document.caretRangeFromPoint(event.clientX, event.clientY);
+  if (!range || range.startContainer.nodeType !== Node.TEXT_NODE) return;
+  const text = range.startContainer.textContent, at = range.startOffset;
+  for (const mark of text.matchAll(/\\[(\\d+)\\]/g)) {
+    if (mark.index <= at && at <= mark.index + mark[0].length) {
+      const labels = [...document.querySelectorAll('#citations label')];
+      labels.find((label) => label.innerText.trim().startsWith(mark[0]))?.click();
+      return;
+    }
+  }
+})
+"""
+EXAMPLE_ARTICLES = 20  # example questions come from the speakers of the newest articles
+READ_ONLY = "Corpus changes are turned off on this server."
+
+
+META_LABELS = ("headline", "outlet", "date")
+UNCHANGED_FORM = (gr.update(),) * 5
+
+
+def problem(error: str) -> str:
+    """An ingest error without the server path it starts with ("PATH: problem")."""
+    return error.split(": ", 1)[-1]
+
+
+def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
     def article_choices() -> list[tuple[str, str]]:
         return [(f"{e.article.date} · {e.article.outlet} · {e.article.title}", e.article.id) for e in engine.articles()]
 
@@ -70,6 +104,28 @@ def build(engine: Engine) -> gr.Blocks:
             [*asked, standalone],
         )
 
+    def indexed_summary() -> str:
+        entries = engine.articles()
+        if not entries:
+            return NOTHING_INDEXED
+        outlets = sorted({e.article.outlet for e in entries})
+        return f"{len(entries)} article(s) indexed from {len(outlets)} outlet(s): {', '.join(outlets[:8])}" + (
+            " …" if len(outlets) > 8 else ""
+        )
+
+    def example_questions() -> list[str]:
+        """Questions the indexed articles can answer: what their most quoted named speakers said, and sources."""
+        recent = {e.article.id for e in engine.articles()[-EXAMPLE_ARTICLES:]}
+        rows = speaker_table(engine.catalog.attributions(recent)) if recent else []
+        named = [r for r in rows if r.kind in ("named_person", "named_organisation")]
+        speakers = dict.fromkeys(r.speaker for r in sorted(named, key=lambda r: -r.count))
+        said = [f"What did {speaker} say?" for speaker in list(speakers)[:3]]
+        return [*said, "Which sources does the article rely on?"] if recent else []
+
+    def new_conversation():
+        """Empty chat, sources panel and follow-up context."""
+        return [], "", gr.Radio(choices=[], value=None), "", {}, []
+
     def show_citation(label: str | None, state: dict) -> str:
         if not label or not state:
             return ""
@@ -83,14 +139,19 @@ def build(engine: Engine) -> gr.Blocks:
         rows = speaker_table(engine.catalog.attributions({article_id} if article_id else None))
         needle = (needle or "").strip().lower()
         return [
-            [r.speaker, r.kind.replace("_", " "), r.count, ", ".join(dict.fromkeys(r.cues)), r.contents[0][:200]]
+            [r.speaker, r.kind.replace("_", " "), r.count, ", ".join(dict.fromkeys(r.cues)), "\n".join(r.contents)]
             for r in sorted(rows, key=lambda r: -r.count)
             if not needle or needle in r.speaker.lower() or any(needle in c.lower() for c in r.contents)
         ]
 
     def add_files(files: list[str] | None, title: str, outlet: str, date: str, url: str, progress=gr.Progress()):  # noqa: B008  (Gradio injects progress this way)
-        messages = []
-        for i, name in enumerate(files or []):
+        """Index uploads; the form clears after a full success and keeps its values when something failed."""
+        if read_only:
+            return (*refreshed(READ_ONLY), *UNCHANGED_FORM)
+        if not files:
+            return (*refreshed("Choose one or more .txt or .md files first."), *UNCHANGED_FORM)
+        messages, failed = [], False
+        for i, name in enumerate(files):
             path = Path(name)
             progress((i, len(files)), desc=f"indexing {path.name}")
             try:
@@ -98,16 +159,26 @@ def build(engine: Engine) -> gr.Blocks:
                 if text.startswith("---"):
                     article = parse_article(text, path.name, default_id=slugify(path.stem, 128))
                 else:
+                    missing = [
+                        label
+                        for label, value in zip(META_LABELS, (title, outlet, date), strict=True)
+                        if not value.strip()
+                    ]
+                    if missing:
+                        raise CorpusError(path.name, f"plain text needs {', '.join(missing)} in the form")
                     article = new_article(text, title=title, outlet=outlet, date=date, url=url, source=path.name)
                 _, report = engine.add(article)
-                messages += [f"{path.name}: {report.summary()}", *report.errors]
+                failed |= bool(report.errors)
+                messages += [f"{path.name}: {report.summary()}", *(f"{path.name}: {problem(e)}" for e in report.errors)]
             except CorpusError as exc:
+                failed = True
                 messages.append(f"{path.name}: {exc.problem}")
-        if not files:
-            messages.append("Choose one or more .txt or .md files first.")
-        return refreshed("\n".join(messages))
+        form = UNCHANGED_FORM if failed else (None, "", "", "", "")
+        return (*refreshed("\n".join(messages)), *form)
 
     def remove(article_id: str | None, confirmed: bool):
+        if read_only:
+            return refreshed(READ_ONLY)
         if not article_id:
             return refreshed("Choose an article to remove.")
         if not confirmed:
@@ -116,7 +187,7 @@ def build(engine: Engine) -> gr.Blocks:
         return refreshed(f"Removed {article_id}." if removed else f"{article_id} was not indexed.")
 
     def refreshed(message: str):
-        """Status text plus every list of articles on the page, after the corpus changed."""
+        """Status text plus every list of articles on the page, read from the catalog on load and after a change."""
         choices = article_choices()
         return (
             message,
@@ -127,6 +198,9 @@ def build(engine: Engine) -> gr.Blocks:
             gr.Checkbox(value=False),
             gr.Dropdown(choices=choices, value=[]),
             gr.Dropdown(choices=choices, value=[]),
+            who_rows(None, ""),
+            gr.Radio(choices=example_questions(), value=None),
+            indexed_summary(),
         )
 
     def compare_actors(topic: str, scope: list[str] | None) -> str:
@@ -152,6 +226,8 @@ def build(engine: Engine) -> gr.Blocks:
             with gr.Column(scale=3):
                 chat = gr.Chatbot(label="Answers", render_markdown=False, height=460, elem_id="chat")
                 question = gr.Textbox(label="Question", placeholder="Who told The Times that …?", elem_id="question")
+                examples = gr.Radio(choices=[], label="Try a question", elem_id="examples")
+                indexed = gr.Markdown(elem_id="indexed")
                 with gr.Row():
                     send = gr.Button("Ask", variant="primary", elem_id="ask")
                     clear = gr.Button("New conversation", elem_id="clear")
@@ -178,6 +254,7 @@ def build(engine: Engine) -> gr.Blocks:
                 interactive=False,
                 elem_id="who-table",
                 wrap=True,
+                column_widths=["20%", "10%", "6%", "12%", "52%"],
             )
         with gr.Tab("Compare"):
             gr.Markdown("Actors' positions side by side, and how several articles report one story.")
@@ -213,7 +290,7 @@ def build(engine: Engine) -> gr.Blocks:
                 outlet = gr.Textbox(label="Outlet", elem_id="meta-outlet")
                 date = gr.Textbox(label="Date (YYYY-MM-DD)", elem_id="meta-date")
                 url = gr.Textbox(label="URL (optional)", elem_id="meta-url")
-                add = gr.Button("Add to corpus", variant="primary", elem_id="add")
+                add = gr.Button("Add to corpus", variant="primary", elem_id="add", interactive=not read_only)
             with gr.Column():
                 status = gr.Textbox(label="Status", interactive=False, lines=4, elem_id="corpus-status")
                 articles = gr.Dataframe(
@@ -225,25 +302,47 @@ def build(engine: Engine) -> gr.Blocks:
                 )
                 remove_id = gr.Dropdown(choices=article_choices(), label="Article to remove", elem_id="remove-id")
                 confirm = gr.Checkbox(label="confirm removal", elem_id="remove-confirm")
-                remove_button = gr.Button("Remove", variant="stop", elem_id="remove")
+                remove_button = gr.Button("Remove", variant="stop", elem_id="remove", interactive=not read_only)
 
         outputs = [chat, question, picker, view, answer_state, asked_state]
         inputs = [question, chat, top_k, scope, asked_state]
         send.click(ask, inputs, outputs, api_name="ask")
         question.submit(ask, inputs, outputs, api_name="ask_on_enter")
-        clear.click(lambda: ([], "", gr.Radio(choices=[], value=None), "", {}, []), None, outputs, api_name=False)
-        picker.change(show_citation, [picker, answer_state], view, api_name=False)
+        clear.click(new_conversation, None, outputs, api_name=False)
+        chat.clear(new_conversation, None, outputs, api_name=False)
+        picker.change(show_citation, [picker, answer_state], view, api_name=False).then(
+            None, None, None, js=SCROLL_TO_HIGHLIGHT
+        )
         who_article.change(who_rows, [who_article, who_filter], who, api_name=False)
         who_filter.change(who_rows, [who_article, who_filter], who, api_name=False)
-        corpus_outputs = [status, articles, remove_id, who_article, scope, confirm, compare_scope, outlets_pick]
+        corpus_outputs = [status, articles, remove_id, who_article, scope, confirm, compare_scope, outlets_pick, who]
+        corpus_outputs += [examples, indexed]
+        examples.input(lambda chosen: chosen or "", examples, question, api_name=False)
+        page.load(lambda: refreshed(""), None, corpus_outputs, api_name=False)
         compare_button.click(compare_actors, [topic, compare_scope], actors_view, api_name="compare")
         outlets_button.click(compare_outlets, [outlets_pick], outlets_view, api_name="compare_articles")
-        add.click(add_files, [files, title, outlet, date, url], corpus_outputs, api_name="add")
+        form = [files, title, outlet, date, url]
+        add.click(add_files, form, corpus_outputs + form, api_name="add")
         remove_button.click(remove, [remove_id, confirm], corpus_outputs, api_name="remove")
     return page
 
 
-def launch(engine: Engine, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> gr.Blocks:
-    page = build(engine)
-    page.queue().launch(server_name=host, server_port=port, prevent_thread_lock=not block, css=CSS, show_error=False)
+def launch(
+    engine: Engine,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    block: bool = True,
+    auth: list[tuple[str, str]] | None = None,
+    read_only: bool = False,
+) -> gr.Blocks:
+    page = build(engine, read_only)
+    page.queue().launch(
+        server_name=host,
+        server_port=port,
+        prevent_thread_lock=not block,
+        css=CSS,
+        js=CITATION_CLICKS,
+        show_error=False,
+        auth=auth,
+    )
     return page

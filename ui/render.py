@@ -25,8 +25,14 @@ table.compare td, table.compare th { border: 1px solid #ddd; padding: 4px 8px; v
 """
 
 
+LABEL_WORDS = 8
+
+
 def citation_label(citation: Citation) -> str:
-    return f"[{citation.n}] {citation.outlet} · {citation.date} · {citation.title}"
+    """Outlet, date and the passage's first words, so two citations of one article read apart."""
+    words = citation.text.split()
+    opening = " ".join(words[:LABEL_WORDS]) + (" …" if len(words) > LABEL_WORDS else "")
+    return f"[{citation.n}] {citation.outlet} · {citation.date} · {opening}"
 
 
 def safe_link(url: str | None) -> str:

@@ -1,6 +1,5 @@
-"""Who said what: source / cue / content spans, quote type, source kind and reporting chain, as data."""
+"""Who said what: source / cue / content spans, quote type, source kind and reporting chain, as data.
 
-from rag.attribution.extract import extract_attributions
-from rag.attribution.spans import Attribution, ChainLink, Span
-
-__all__ = ["Attribution", "ChainLink", "Span", "extract_attributions"]
+`extract.extract_attributions` is the entry point; `spans` holds the data types, `lexicon` the word
+lists and quotation marks that chunking and verification share.
+"""

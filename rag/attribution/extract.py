@@ -1,6 +1,10 @@
-"""Rule-based attribution extraction over a spaCy parse: find a cue, then its source and its content.
+"""Attribution extraction: a trained span tagger, completed by rules over a spaCy parse.
 
-Rules, in the order they are tried for each sentence:
+The tagger (`tagger.py`, trained on PolNeAR) finds most source / cue / content spans, including
+multi-sentence quotations and cues no word list holds. The rules add what a tagger of one label per
+token cannot give: the recipient of "told X", the relay of "according to X" and "X, citing Y", and
+attributions the tagger missed whose content it did not tag at all. Rules, in the order they are tried
+for each sentence:
 - a verb of saying or stance (lexicon.CUE_VERBS): source = its subject (or, when the parser lost it,
   the comma-delimited name before the verb), content = its clausal complement, else the text before a
   sentence-final "…, X said", else a quotation after it; "told X" keeps X in the cue;
@@ -28,9 +32,11 @@ from rag.attribution.lexicon import (
     INSTITUTION_HEADS,
     OUTLET,
     PRONOUN_SOURCES,
+    QUOTE_PAIRS,
     XCOMP_CUES,
 )
 from rag.attribution.spans import Attribution, ChainLink, SourceKind, Span, quote_spans, quote_type
+from rag.attribution.tagger import RoleSpan, group, tagger
 from rag.chunking import body_start, sentence_spans
 from rag.config import go_offline
 
@@ -44,6 +50,7 @@ LEADING_JUNK = " \t\r\n,;:–—-"
 TRAILING_JUNK = " \t\r\n,;:–—-"
 MAX_FALLBACK_SOURCE_TOKENS = 20
 MIN_CONTENT_WORDS = 2
+CLOSING_QUOTES = frozenset(QUOTE_PAIRS.values())
 
 
 @cache
@@ -441,12 +448,84 @@ def _unique(drafts: Iterable[_Draft]) -> list[_Draft]:
     return sorted(seen.values(), key=lambda d: (d.cue.start, d.content.start))
 
 
+def _tagged_drafts(text: str, body: int) -> list[_Draft]:
+    def span(role_span: RoleSpan | None) -> Span | None:
+        return Span.of(text, role_span.start, role_span.end) if role_span else None
+
+    return [
+        _Draft(span(found.source), span(found.cue), span(found.content))
+        for found in group(text, tagger().tag(text))
+        if found.cue.start >= body
+    ]
+
+
+def _widened(text: str, rule: _Draft, tagged: Span) -> Span:
+    """The rule's content, grown to the tagger's where the tagger saw more of a quotation.
+
+    Only to a quotation mark, and never over the rule's own cue or source: "“A. B,” X said" grows to
+    both sentences, "“A,” X said. “B.”" stays as it is (the second quotation is a continuation).
+    """
+    start, end = rule.content.start, rule.content.end
+    if not tagged.overlaps(rule.content):
+        return rule.content
+    own = [s for s in (rule.cue, rule.source) if s is not None]
+    if (
+        tagged.start < start
+        and text[tagged.start] in QUOTE_PAIRS
+        and not any(tagged.start <= s.start < start for s in own)
+    ):
+        start = tagged.start
+    if (
+        tagged.end > end
+        and text[tagged.end - 1] in CLOSING_QUOTES
+        and not any(end <= s.start < tagged.end for s in own)
+    ):
+        end = tagged.end
+    return Span.of(text, start, end)
+
+
+def _relayed(draft: _Draft, drafts: list[_Draft]) -> bool:
+    """The draft sits inside what an "according to" or "citing" relays: a link of a reporting chain."""
+    return any(other.relays and other is not draft and other.content.contains(draft.cue) for other in drafts)
+
+
+def _combine(text: str, tagged: list[_Draft], rules: list[_Draft]) -> list[_Draft]:
+    """Rule and tagger drafts as one list: the rule's spans where both found a cue, the tagger's elsewhere.
+
+    Rule spans follow our guideline ("told The Times" as one cue, no "that"), so they win where both agree;
+    the content grows to the tagger's when it saw more of a quotation. A rule draft the tagger did not
+    confirm stays if it relays or is relayed, or if its cue lies outside every content the tagger tagged; a
+    tagger draft stays unless a kept rule draft has its cue or its source, or holds it in its content (the
+    rules' nested reading, "X opposes it, The Times reported, citing Y", keeps its reporting chain).
+    """
+    kept = []
+    for rule in rules:
+        partner = next((d for d in tagged if d.cue.overlaps(rule.cue)), None)
+        if partner is not None:
+            hedge = rule.cue.text.lower() in HEDGE_ADVERBS  # "reportedly" names no source, by our guideline
+            source = rule.source or (None if hedge else partner.source)
+            kept.append(replace(rule, source=source, content=_widened(text, rule, partner.content)))
+        elif rule.relays or _relayed(rule, rules) or not any(d.content.contains(rule.cue) for d in tagged):
+            kept.append(rule)
+
+    def claimed(draft: _Draft) -> bool:
+        return any(
+            draft.cue.overlaps(r.cue)
+            or (draft.source and r.source and draft.source.overlaps(r.source))
+            or r.content.contains(draft.cue)
+            for r in kept
+        )
+
+    return _unique(kept + [d for d in tagged if not claimed(d)])
+
+
 def extract_attributions(text: str, publisher: str | None = None) -> list[Attribution]:
     """Every attribution in a text, in reading order; `publisher` ends each reporting chain."""
     doc = parse(text)
     start = body_start(text)
     drafts = [draft for sent in doc.sents for draft in _sentence_drafts(text, sent, start)]
-    drafts = _without_trailing_relays(text, _unique(drafts + _continuations(text, doc, drafts)))
+    rules = _unique(drafts + _continuations(text, doc, drafts))
+    drafts = _without_trailing_relays(text, _combine(text, _tagged_drafts(text, start), rules))
     done: list[tuple[_Draft, Span | None]] = []
     result: list[Attribution] = []
     for draft in drafts:

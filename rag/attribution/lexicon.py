@@ -31,7 +31,7 @@ QUOTE_PAIRS = {"“": "”", "«": "»", '"': '"', "„": "“", "‹": "›"}
 INSTITUTION_HEADS = frozenset(
     """
     ministry government army military police parliament council committee agency service office embassy
-    department court union company firm party administration kremlin commission bank cabinet presidency
+    department court union company firm party administration commission bank cabinet presidency
     secretariat navy force forces alliance bloc authority authorities regime state states nation nations
     country countries organisation organization institute federation league
     """.split()

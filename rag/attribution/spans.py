@@ -105,6 +105,20 @@ def quote_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple
     return found
 
 
+def opens_quotation(text: str) -> bool:
+    """True when the text opens a quotation it does not close (a quotation running on into the next sentence)."""
+    i = 0
+    while i < len(text):
+        closing = QUOTE_PAIRS.get(text[i])
+        if closing is not None:
+            j = text.find(closing, i + 1)
+            if j < 0:
+                return True
+            i = j
+        i += 1
+    return False
+
+
 def quote_type(content: str) -> QuoteType:
     """Direct when the content is one quotation, mixed when it contains one, indirect otherwise."""
     stripped = content.strip()
