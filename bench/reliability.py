@@ -28,6 +28,7 @@ from pathlib import Path
 
 from gradio_client import Client
 
+from bench.page import QUESTIONS as PAGE_QUESTIONS
 from bench.scale import sentence_pool, synthetic_articles
 from rag.answer import QuestionError
 from rag.check import check
@@ -43,16 +44,8 @@ QUESTIONS_EACH = 25
 INGEST_ARTICLES = 200
 KILL_TRIALS = 10
 KILL_ARTICLES = 60
-QUESTIONS = [
-    "Who told The Times that Washington's participation would be necessary?",
-    "What did Peskov say?",
-    "Did a US official say Europe lacks those capabilities?",
-    "Why does Berlin oppose the idea?",
-    "Which sources does the article rely on?",
-    "Compare what Peskov and Miroshnik said about peacekeepers.",
-    "What did Olaf Scholz say?",
-    "Who won the German election?",
-]
+# The page benchmark's mixed question kinds, and one the articles cannot answer.
+QUESTIONS = [*PAGE_QUESTIONS, "Who won the German election?"]
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -124,8 +117,19 @@ def concurrent_users() -> dict:
     }
 
 
+def ingest_seconds() -> float:
+    """How long one uninterrupted `ingest` of KILL_ARTICLES takes here, model loading included."""
+    corpus = article_folder(KILL_ARTICLES, 99, "timing")
+    env = {**os.environ, "RAG_HOME": tempfile.mkdtemp(prefix="rag-reliability-timing-"), "RAG_CORPUS": str(corpus)}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "rag", "ingest", "--quiet"], cwd=PROJECT_ROOT, env=env, check=True)
+    return time.perf_counter() - started
+
+
 def kill_trials() -> list[dict]:
+    """Kills land between a quarter of the way (models still loading) and the very end of an ingest."""
     rng = random.Random(5)
+    full = ingest_seconds()
     trials = []
     for trial in range(KILL_TRIALS):
         corpus = article_folder(KILL_ARTICLES, 100 + trial, f"kill{trial}")
@@ -135,7 +139,7 @@ def kill_trials() -> list[dict]:
         process = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        delay = rng.uniform(4.0, 20.0)
+        delay = rng.uniform(0.25 * full, 0.98 * full)
         try:
             process.wait(timeout=delay)
             killed = False

@@ -266,6 +266,9 @@ def test_markup_in_articles_and_questions_never_executes(page: Page, tmp_path: P
     reply = ask(page, f"What did organiser Pia Lund tell reporters about the harbour gala? {PAYLOAD}")
     assert "organiser Pia Lund told reporters" in reply
     assert "organiser Pia Lund told reporters" in cited_text(page)
+    passage = page.input_value("#passage textarea")
+    assert '"We had the best night of the year," organiser Pia Lund told reporters.' in passage
+    assert "<script>window.__pwned = 1</script>" in passage and "&lt;" not in passage, "exact text, not entities"
     view = page.inner_text("#article-view")
     assert "<script>window.__pwned = 1</script>" in view and '<img src="x"' in view
     assert page.evaluate("() => window.__pwned") is None

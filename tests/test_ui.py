@@ -20,7 +20,7 @@ def page_url(seeded_engine: Engine) -> Iterator[str]:
 
 def test_page_answers_with_a_highlighted_escaped_citation(page_url: str) -> None:
     client = Client(page_url, verbose=False)
-    history, cleared, citations, view = client.predict(
+    history, cleared, citations, view, *_ = client.predict(
         "Who told The Times that Washington's participation would be necessary?", [], 5, [], [], api_name="/ask"
     )
     reply = history[-1]["content"][0]["text"]
@@ -29,10 +29,21 @@ def test_page_answers_with_a_highlighted_escaped_citation(page_url: str) -> None
     assert '<span class="cited source">A European diplomatic source</span>' in view
 
 
+def test_the_api_and_the_passage_box_give_exact_text_not_html_entities(page_url: str, seeded_engine: Engine) -> None:
+    client = Client(page_url, verbose=False)
+    question = "Who told The Times that Washington's participation would be necessary?"
+    *_, passage, exact = client.predict(question, [], 5, [], [], api_name="/ask")
+    text = seeded_engine.catalog.get(SEED_ID).article.text
+    first = exact["citations"][0]
+    assert passage == first["text"] == text[first["start"] : first["end"]]
+    assert exact["answer"] == seeded_engine.ask(question).answer and "&#" not in exact["answer"]
+    assert exact["verified"] and not exact["abstained"]
+
+
 def test_page_shows_errors_as_messages(page_url: str) -> None:
-    history, _, _, view = Client(page_url, verbose=False).predict("   ", [], 5, [], [], api_name="/ask")
+    history, _, _, view, _, exact = Client(page_url, verbose=False).predict("   ", [], 5, [], [], api_name="/ask")
     assert history[-1]["content"][0]["text"] == "⚠ The question is empty."
-    assert view == ""
+    assert view == "" and exact == {"error": "The question is empty."}
 
 
 def test_a_read_only_page_refuses_corpus_changes(seeded_engine: Engine) -> None:

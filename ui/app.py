@@ -73,14 +73,9 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
         try:
             answer = engine.ask(standalone, int(top_k), scope or None)
         except QuestionError as exc:
-            yield (
-                [*history, {"role": "assistant", "content": escape(f"⚠ {exc}")}],
-                "",
-                gr.Radio(choices=[], value=None),
-                "",
-                {},
-                asked,
-            )
+            error = f"⚠ {exc}"
+            chat = [*history, {"role": "assistant", "content": escape(error)}]
+            yield chat, "", gr.Radio(choices=[], value=None), "", {}, asked, "", {"error": str(exc)}
             return
         shown_text = (
             answer.answer if standalone == question.strip() else f"(understood as: {standalone})\n{answer.answer}"
@@ -92,17 +87,11 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
         lines = text.splitlines()
         for shown in range(1, len(lines)):
             partial = [*history, {"role": "assistant", "content": "\n".join(lines[:shown])}]
-            yield partial, "", gr.Radio(choices=[], value=None), "", {}, asked
+            yield partial, "", gr.Radio(choices=[], value=None), "", {}, asked, "", {}
         first = choices[0] if choices else None
         final = [*history, {"role": "assistant", "content": text}]
-        yield (
-            final,
-            "",
-            gr.Radio(choices=choices, value=first),
-            show_citation(first, state),
-            state,
-            [*asked, standalone],
-        )
+        view, passage = show_citation(first, state)
+        yield final, "", gr.Radio(choices=choices, value=first), view, state, [*asked, standalone], passage, state
 
     def indexed_summary() -> str:
         entries = engine.articles()
@@ -124,16 +113,17 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
 
     def new_conversation():
         """Empty chat, sources panel and follow-up context."""
-        return [], "", gr.Radio(choices=[], value=None), "", {}, []
+        return [], "", gr.Radio(choices=[], value=None), "", {}, [], "", {}
 
-    def show_citation(label: str | None, state: dict) -> str:
+    def show_citation(label: str | None, state: dict) -> tuple[str, str]:
+        """The article with the cited passage highlighted (HTML, escaped), and the passage as exact text."""
         if not label or not state:
-            return ""
+            return "", ""
         citation = next(Citation(**c) for c in state["citations"] if label.startswith(f"[{c['n']}] "))
         entry = engine.catalog.get(citation.article_id)
         if entry is None:
-            return "<p>This article has been removed.</p>"
-        return article_view(citation, state["attributions"], entry.article.text, entry.article.url)
+            return "<p>This article has been removed.</p>", ""
+        return article_view(citation, state["attributions"], entry.article.text, entry.article.url), citation.text
 
     def who_rows(article_id: str | None, needle: str) -> list[list[Any]]:
         rows = speaker_table(engine.catalog.attributions({article_id} if article_id else None))
@@ -224,7 +214,8 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
         asked_state = gr.State([])
         with gr.Tab("Ask"), gr.Row():
             with gr.Column(scale=3):
-                chat = gr.Chatbot(label="Answers", render_markdown=False, height=460, elem_id="chat")
+                # No copy button here: the chat shows escaped HTML; exact text is copied from the passage box.
+                chat = gr.Chatbot(label="Answers", render_markdown=False, height=460, elem_id="chat", buttons=[])
                 question = gr.Textbox(label="Question", placeholder="Who told The Times that …?", elem_id="question")
                 examples = gr.Radio(choices=[], label="Try a question", elem_id="examples")
                 indexed = gr.Markdown(elem_id="indexed")
@@ -242,7 +233,11 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
                 picker = gr.Radio(choices=[], label="Citations", elem_id="citations")
+                passage = gr.Textbox(
+                    label="Cited passage (exact text)", interactive=False, buttons=["copy"], elem_id="passage"
+                )
                 view = gr.HTML(elem_id="article-view")
+                exact = gr.JSON(visible=False, elem_id="answer-json")
         with gr.Tab("Who said what"):
             with gr.Row():
                 who_article = gr.Dropdown(choices=article_choices(), label="Article", elem_id="who-article")
@@ -304,13 +299,13 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
                 confirm = gr.Checkbox(label="confirm removal", elem_id="remove-confirm")
                 remove_button = gr.Button("Remove", variant="stop", elem_id="remove", interactive=not read_only)
 
-        outputs = [chat, question, picker, view, answer_state, asked_state]
+        outputs = [chat, question, picker, view, answer_state, asked_state, passage, exact]
         inputs = [question, chat, top_k, scope, asked_state]
         send.click(ask, inputs, outputs, api_name="ask")
         question.submit(ask, inputs, outputs, api_name="ask_on_enter")
         clear.click(new_conversation, None, outputs, api_name=False)
         chat.clear(new_conversation, None, outputs, api_name=False)
-        picker.change(show_citation, [picker, answer_state], view, api_name=False).then(
+        picker.change(show_citation, [picker, answer_state], [view, passage], api_name=False).then(
             None, None, None, js=SCROLL_TO_HIGHLIGHT
         )
         who_article.change(who_rows, [who_article, who_filter], who, api_name=False)
