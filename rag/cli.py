@@ -306,7 +306,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_eval_attributions(args: argparse.Namespace) -> int:
     from rag.attribution.evaluation import format_scores, gold_polnear, score, score_folder
 
-    scores = score(gold_polnear(args.polnear, "dev")) if args.polnear else score_folder(args.gold)
+    scores = score(gold_polnear(args.polnear, "dev"), labelled=False) if args.polnear else score_folder(args.gold)
     print(json.dumps(scores, indent=2) if args.json else format_scores(scores))
     return 0
 

@@ -32,8 +32,15 @@ def gold_polnear(root: Path, split: str = "dev") -> list[tuple[str, str, list[At
     return [(d.name, d.text, list(d.attributions)) for d in read_split(root, split)]
 
 
-def score(documents: Iterable[tuple[str, str, list[Attribution]]], extract: Extractor = extract_attributions) -> dict:
-    """Micro-averaged span scores, label accuracy, time per article and the gold cues that were missed."""
+def score(
+    documents: Iterable[tuple[str, str, list[Attribution]]],
+    extract: Extractor = extract_attributions,
+    labelled: bool = True,
+) -> dict:
+    """Micro-averaged span scores, label accuracy, time per article and the gold cues that were missed.
+
+    `labelled` is false for gold without quote types and source kinds (PolNeAR): no accuracy is reported.
+    """
     extract("Officials said the test text warms the models up.")
     per_file, labels, seconds, misses = [], [], [], []
     for name, text, gold in documents:
@@ -44,12 +51,16 @@ def score(documents: Iterable[tuple[str, str, list[Attribution]]], extract: Extr
         labels.append(label_accuracy(predicted, gold))
         misses += [f"{name}: missed cue {g.cue.text!r} at {g.cue.start}" for g in gold if not _found(g, predicted)]
     pairs_total = sum(acc["pairs"] for acc in labels) or 1
+
+    def accuracy(label: str) -> float | None:
+        return sum((acc[label] or 0) * acc["pairs"] for acc in labels) / pairs_total if labelled else None
+
     return {
         "files": len(per_file),
         "attributions": sum(s["cue"]["exact"]["gold"] for s in per_file),
         "spans": merge_counts(per_file),
-        "quote_type_accuracy": sum((acc["quote_type"] or 0) * acc["pairs"] for acc in labels) / pairs_total,
-        "source_kind_accuracy": sum((acc["source_kind"] or 0) * acc["pairs"] for acc in labels) / pairs_total,
+        "quote_type_accuracy": accuracy("quote_type"),
+        "source_kind_accuracy": accuracy("source_kind"),
         "seconds_per_article": sum(seconds) / len(seconds),
         "missed_cues": misses,
     }
@@ -72,10 +83,14 @@ def format_scores(scores: dict) -> str:
     for role, modes in scores["spans"].items():
         cells = [f"{modes[m][k]:.2f}" for m in ("exact", "overlap") for k in ("precision", "recall", "f1")]
         lines.append(f"| {role} | {' | '.join(cells)} |")
-    lines.append(
-        f"quote type accuracy {scores['quote_type_accuracy']:.2f}, source kind accuracy "
-        f"{scores['source_kind_accuracy']:.2f}, {1000 * scores['seconds_per_article']:.0f} ms per article"
-    )
+    timing = f"{1000 * scores['seconds_per_article']:.0f} ms per article"
+    if scores["quote_type_accuracy"] is None:
+        lines.append(f"(this gold has no quote types or source kinds), {timing}")
+    else:
+        lines.append(
+            f"quote type accuracy {scores['quote_type_accuracy']:.2f}, source kind accuracy "
+            f"{scores['source_kind_accuracy']:.2f}, {timing}"
+        )
     missed = scores["missed_cues"]
     lines += missed[:MAX_LISTED_MISSES]
     if len(missed) > MAX_LISTED_MISSES:
