@@ -89,6 +89,8 @@ def unanswered_reason(question: str, hits: list[NodeWithScore]) -> str | None:
     """
     if not hits:
         return "No indexed passage is related to it."
+    if not content_terms(question):
+        return "It has no word to look for in the articles (questions are matched in English)."
     passages = [content_terms(hit.node.get_content()) for hit in hits]
     present = set().union(*passages)
     names = name_terms(question)

@@ -170,3 +170,9 @@ def test_an_answer_that_fails_verification_is_withheld_and_not_marked_verified(
     monkeypatch.setattr(Engine, "_compose", compose_forged)
     withheld = seeded_engine.ask("Who warned of another mobilization wave?")
     assert withheld.abstained and not withheld.verified and "failed verification" in withheld.answer
+
+
+@pytest.mark.parametrize("question", ["Что сказал Песков?", "Who said it?"])
+def test_a_question_with_no_word_to_match_abstains(seeded_engine: Engine, question: str) -> None:
+    answer = seeded_engine.ask(question)
+    assert answer.abstained and "no word to look for" in answer.answer and not answer.citations
