@@ -412,6 +412,11 @@ def _source_kind(doc: Doc, speaker: Span | None) -> SourceKind:
     return "anonymous"
 
 
+def _relays_of(draft: _Draft, drafts: list[_Draft]) -> list[_Draft]:
+    """The "according to" / "citing" drafts whose content holds this draft's cue: its links in a reporting chain."""
+    return [other for other in drafts if other.relays and other is not draft and other.content.contains(draft.cue)]
+
+
 def _chain(draft: _Draft, speaker: Span | None, drafts: list[_Draft], publisher: str | None) -> tuple[ChainLink, ...]:
     links: list[ChainLink] = []
     if draft.cited is not None and speaker is not None:
@@ -420,8 +425,8 @@ def _chain(draft: _Draft, speaker: Span | None, drafts: list[_Draft], publisher:
         links.append(ChainLink("speaker", speaker.text, speaker))
     if draft.recipient is not None and OUTLET.search(draft.recipient.text):
         links.append(ChainLink("told", draft.recipient.text, draft.recipient))
-    for other in drafts:
-        if other.relays and other is not draft and other.source and other.content.contains(draft.cue):
+    for other in _relays_of(draft, drafts):
+        if other.source:
             links.append(ChainLink("according_to", other.source.text, other.source))
     if publisher:
         links.append(ChainLink("published_by", publisher))
@@ -484,11 +489,6 @@ def _widened(text: str, rule: _Draft, tagged: Span) -> Span:
     return Span.of(text, start, end)
 
 
-def _relayed(draft: _Draft, drafts: list[_Draft]) -> bool:
-    """The draft sits inside what an "according to" or "citing" relays: a link of a reporting chain."""
-    return any(other.relays and other is not draft and other.content.contains(draft.cue) for other in drafts)
-
-
 def _combine(text: str, tagged: list[_Draft], rules: list[_Draft]) -> list[_Draft]:
     """Rule and tagger drafts as one list: the rule's spans where both found a cue, the tagger's elsewhere.
 
@@ -505,7 +505,7 @@ def _combine(text: str, tagged: list[_Draft], rules: list[_Draft]) -> list[_Draf
             hedge = rule.cue.text.lower() in HEDGE_ADVERBS  # "reportedly" names no source, by our guideline
             source = rule.source or (None if hedge else partner.source)
             kept.append(replace(rule, source=source, content=_widened(text, rule, partner.content)))
-        elif rule.relays or _relayed(rule, rules) or not any(d.content.contains(rule.cue) for d in tagged):
+        elif rule.relays or _relays_of(rule, rules) or not any(d.content.contains(rule.cue) for d in tagged):
             kept.append(rule)
 
     def claimed(draft: _Draft) -> bool:
