@@ -16,6 +16,7 @@ from rag.conversation import standalone_question
 from rag.corpus import CorpusError, new_article, parse_article, read_text, slugify
 from rag.engine import DEFAULT_TOP_K, NOTHING_INDEXED, Engine
 from rag.speakers import speaker_table
+from rag.store import CatalogEntry
 from ui.render import CSS, actor_table_html, article_view, articles_comparison_html, citation_choices
 
 go_offline()
@@ -61,11 +62,11 @@ def problem(error: str) -> str:
 
 
 def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
-    def article_choices() -> list[tuple[str, str]]:
-        return [(f"{e.article.date} · {e.article.outlet} · {e.article.title}", e.article.id) for e in engine.articles()]
+    def article_choices(entries: list[CatalogEntry]) -> list[tuple[str, str]]:
+        return [(f"{e.article.date} · {e.article.outlet} · {e.article.title}", e.article.id) for e in entries]
 
-    def article_rows() -> list[list[Any]]:
-        return [[e.article.id, e.article.date, e.article.outlet, e.article.title, e.n_units] for e in engine.articles()]
+    def article_rows(entries: list[CatalogEntry]) -> list[list[Any]]:
+        return [[e.article.id, e.article.date, e.article.outlet, e.article.title, e.n_units] for e in entries]
 
     def ask(question: str, history: list[dict], top_k: float, scope: list[str] | None, asked: list[str]):
         history = [*history, {"role": "user", "content": escape(question)}]
@@ -93,8 +94,7 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
         view, passage = show_citation(first, state)
         yield final, "", gr.Radio(choices=choices, value=first), view, state, [*asked, standalone], passage, state
 
-    def indexed_summary() -> str:
-        entries = engine.articles()
+    def indexed_summary(entries: list[CatalogEntry]) -> str:
         if not entries:
             return NOTHING_INDEXED
         outlets = sorted({e.article.outlet for e in entries})
@@ -102,9 +102,9 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
             " …" if len(outlets) > 8 else ""
         )
 
-    def example_questions() -> list[str]:
+    def example_questions(entries: list[CatalogEntry]) -> list[str]:
         """Questions the indexed articles can answer: what their most quoted named speakers said, and sources."""
-        recent = {e.article.id for e in engine.articles()[-EXAMPLE_ARTICLES:]}
+        recent = {e.article.id for e in entries[-EXAMPLE_ARTICLES:]}
         rows = speaker_table(engine.catalog.attributions(recent)) if recent else []
         named = [r for r in rows if r.kind in ("named_person", "named_organisation")]
         speakers = dict.fromkeys(r.speaker for r in sorted(named, key=lambda r: -r.count))
@@ -178,10 +178,11 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
 
     def refreshed(message: str):
         """Status text plus every list of articles on the page, read from the catalog on load and after a change."""
-        choices = article_choices()
+        entries = engine.articles()
+        choices = article_choices(entries)
         return (
             message,
-            article_rows(),
+            article_rows(entries),
             gr.Dropdown(choices=choices, value=None),
             gr.Dropdown(choices=choices, value=None),
             gr.Dropdown(choices=choices, value=[]),
@@ -189,8 +190,8 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
             gr.Dropdown(choices=choices, value=[]),
             gr.Dropdown(choices=choices, value=[]),
             who_rows(None, ""),
-            gr.Radio(choices=example_questions(), value=None),
-            indexed_summary(),
+            gr.Radio(choices=example_questions(entries), value=None),
+            indexed_summary(entries),
         )
 
     def compare_actors(topic: str, scope: list[str] | None) -> str:
@@ -206,6 +207,7 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
         titles = {e.article.id: f"{e.article.outlet} {e.article.date}" for e in engine.articles()}
         return "\n".join(" | ".join(titles[i] for i in group) for group in stories(engine.article_views()))
 
+    initial = engine.articles()
     with gr.Blocks(title="News discourse Q&A") as page:
         gr.Markdown(
             "## Ask the news articles\nAnswers quote the articles verbatim; every claim carries a citation [n]."
@@ -225,7 +227,7 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
                 with gr.Accordion("Settings", open=False):
                     top_k = gr.Slider(1, 10, value=DEFAULT_TOP_K, step=1, label="Passages to consider")
                     scope = gr.Dropdown(
-                        choices=article_choices(),
+                        choices=article_choices(initial),
                         multiselect=True,
                         label="Search only these articles",
                         elem_id="scope",
@@ -240,7 +242,7 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
                 exact = gr.JSON(visible=False, elem_id="answer-json")
         with gr.Tab("Who said what"):
             with gr.Row():
-                who_article = gr.Dropdown(choices=article_choices(), label="Article", elem_id="who-article")
+                who_article = gr.Dropdown(choices=article_choices(initial), label="Article", elem_id="who-article")
                 who_filter = gr.Textbox(label="Filter speakers or statements", elem_id="who-filter")
             who = gr.Dataframe(
                 headers=WHO_HEADERS,
@@ -256,7 +258,7 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
             with gr.Row():
                 topic = gr.Textbox(label="Topic (optional)", elem_id="compare-topic")
                 compare_scope = gr.Dropdown(
-                    choices=article_choices(),
+                    choices=article_choices(initial),
                     multiselect=True,
                     label="Articles (default: all)",
                     elem_id="compare-scope",
@@ -265,7 +267,10 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
             actors_view = gr.HTML(elem_id="actors-view")
             with gr.Row():
                 outlets_pick = gr.Dropdown(
-                    choices=article_choices(), multiselect=True, label="Articles on one story", elem_id="outlets-pick"
+                    choices=article_choices(initial),
+                    multiselect=True,
+                    label="Articles on one story",
+                    elem_id="outlets-pick",
                 )
                 outlets_button = gr.Button("Compare articles", elem_id="compare-outlets")
             outlets_view = gr.HTML(elem_id="outlets-view")
@@ -291,11 +296,13 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
                 articles = gr.Dataframe(
                     headers=ARTICLE_HEADERS,
                     datatype=["str", "str", "str", "str", "number"],
-                    value=article_rows(),
+                    value=article_rows(initial),
                     interactive=False,
                     elem_id="articles",
                 )
-                remove_id = gr.Dropdown(choices=article_choices(), label="Article to remove", elem_id="remove-id")
+                remove_id = gr.Dropdown(
+                    choices=article_choices(initial), label="Article to remove", elem_id="remove-id"
+                )
                 confirm = gr.Checkbox(label="confirm removal", elem_id="remove-confirm")
                 remove_button = gr.Button("Remove", variant="stop", elem_id="remove", interactive=not read_only)
 
