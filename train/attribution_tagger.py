@@ -33,21 +33,18 @@ def examples(tagger: SpanTagger, documents: list[Document], window: int, stride:
     return found
 
 
-def batches(items: list[tuple[list, list]], size: int, tokenizer, rng: random.Random):
+def batches(items: list[tuple[list, list]], size: int, tagger: SpanTagger, rng: random.Random):
+    """Shuffled batches of (piece ids, attention mask, tags); [CLS], [SEP] and padding carry no tag (-100)."""
     import torch
 
     order = list(range(len(items)))
     rng.shuffle(order)
     for first in range(0, len(order), size):
         chosen = [items[i] for i in order[first : first + size]]
-        width = max(len(ids) for ids, _ in chosen) + 2
-        input_ids = torch.full((len(chosen), width), tokenizer.pad_token_id)
-        mask = torch.zeros((len(chosen), width), dtype=torch.long)
-        labels = torch.full((len(chosen), width), -100)
-        for row, (ids, tags) in enumerate(chosen):
-            input_ids[row, : len(ids) + 2] = torch.tensor([tokenizer.cls_token_id, *ids, tokenizer.sep_token_id])
-            mask[row, : len(ids) + 2] = 1
-            labels[row, 1 : len(ids) + 1] = torch.tensor(tags)
+        input_ids, mask = tagger.padded([ids for ids, _ in chosen])
+        labels = torch.full(input_ids.shape, -100)
+        for row, (_, tags) in enumerate(chosen):
+            labels[row, 1 : len(tags) + 1] = torch.tensor(tags)
         yield input_ids, mask, labels
 
 
@@ -83,7 +80,7 @@ def main() -> int:
     started, step = time.perf_counter(), 0
     for epoch in range(config["epochs"]):
         model.train()
-        for input_ids, mask, labels in batches(train, config["batch_size"], tokenizer, rng):
+        for input_ids, mask, labels in batches(train, config["batch_size"], tagger, rng):
             loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

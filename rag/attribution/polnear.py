@@ -16,8 +16,8 @@ from pathlib import Path
 
 from rag.attribution.spans import Attribution, Span, quote_type
 from rag.attribution.standoff import StandoffError
+from rag.attribution.tagger import ROLES
 
-ROLES = ("Source", "Cue", "Content")
 IDENT = re.compile(r"[TE]\d+")
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from rag.config import go_offline
 
 if TYPE_CHECKING:
+    import torch
     from transformers import PreTrainedModel, PreTrainedTokenizerFast
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
@@ -127,6 +128,19 @@ class SpanTagger:
         encoded = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
         return encoded["input_ids"], [tuple(o) for o in encoded["offset_mapping"]]
 
+    def padded(self, rows: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Rows of piece ids as one batch: each framed by [CLS] and [SEP], padded, with its attention mask."""
+        import torch
+
+        tokenizer = self.tokenizer
+        width = max(len(row) for row in rows) + 2
+        input_ids = torch.full((len(rows), width), tokenizer.pad_token_id)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for i, row in enumerate(rows):
+            input_ids[i, : len(row) + 2] = torch.tensor([tokenizer.cls_token_id, *row, tokenizer.sep_token_id])
+            mask[i, : len(row) + 2] = 1
+        return input_ids, mask
+
     def log_probs(self, ids: list[int]) -> np.ndarray:
         """Per-piece tag log-probabilities, each piece read in the window where it is most central."""
         import torch
@@ -134,15 +148,9 @@ class SpanTagger:
         spans = windows(len(ids))
         best = np.full((len(ids), len(LABELS)), 0.0)
         margin = np.full(len(ids), -1)
-        cls, sep, pad = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id, self.tokenizer.pad_token_id
         for first in range(0, len(spans), BATCH):
             batch = spans[first : first + BATCH]
-            width = max(end - start for start, end in batch) + 2
-            input_ids = torch.full((len(batch), width), pad)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for row, (start, end) in enumerate(batch):
-                input_ids[row, : end - start + 2] = torch.tensor([cls, *ids[start:end], sep])
-                mask[row, : end - start + 2] = 1
+            input_ids, mask = self.padded([ids[start:end] for start, end in batch])
             with torch.inference_mode():
                 logits = self.model(input_ids=input_ids, attention_mask=mask).logits
             scores = torch.log_softmax(logits, dim=-1).numpy()
