@@ -14,12 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag.corpus import CorpusError, article_files, load_article
-from rag.store import EVERY_ARTICLE
+from rag.store import EVERY_ARTICLE, unit_metadata
 
 if TYPE_CHECKING:
     from rag.engine import Engine
-
-CHROMA_PAGE = 5000
 
 
 @dataclass
@@ -44,13 +42,8 @@ class CheckReport:
 
 
 def _unit_counts(engine: Engine) -> Counter[tuple[str, str]]:
-    """Units in Chroma per (article id, content hash), read in pages."""
-    counts: Counter[tuple[str, str]] = Counter()
-    collection = engine.collection
-    for offset in range(0, collection.count(), CHROMA_PAGE):
-        page = collection.get(include=["metadatas"], limit=CHROMA_PAGE, offset=offset)
-        counts.update((m["article_id"], m["content_hash"]) for m in page["metadatas"])
-    return counts
+    """Units in Chroma per (article id, content hash)."""
+    return Counter((m["article_id"], m["content_hash"]) for _, m in unit_metadata(engine.collection))
 
 
 def check(engine: Engine) -> CheckReport:

@@ -19,7 +19,7 @@ from rag.attribution.spans import Attribution
 from rag.chunking import MIN_UNIT_WORDS, Chunk, chunk_article
 from rag.corpus import Article, CorpusError, article_files, load_article
 from rag.embedding import embed_model
-from rag.store import EVERY_ARTICLE, Catalog, unit_id
+from rag.store import EVERY_ARTICLE, Catalog, unit_id, unit_metadata
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -251,14 +251,7 @@ def sweep_orphans(catalog: Catalog, collection: Collection) -> None:
 
 def _delete_uncommitted(collection: Collection, committed: dict[str, str]) -> None:
     """Scan the whole store (after a catalog reset) for units of no committed version."""
-    orphans: list[str] = []
-    for offset in range(0, collection.count(), CHROMA_MAX_WRITE):
-        page = collection.get(include=["metadatas"], limit=CHROMA_MAX_WRITE, offset=offset)
-        orphans += [
-            unit
-            for unit, m in zip(page["ids"], page["metadatas"], strict=True)
-            if committed.get(m["article_id"]) != m["content_hash"]
-        ]
+    orphans = [unit for unit, m in unit_metadata(collection) if committed.get(m["article_id"]) != m["content_hash"]]
     for offset in range(0, len(orphans), CHROMA_MAX_WRITE):
         collection.delete(ids=orphans[offset : offset + CHROMA_MAX_WRITE])
 

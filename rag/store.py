@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -252,6 +253,13 @@ def chroma_client(config: Config) -> ClientAPI:
         )
     config.chroma_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(config.chroma_dir), settings=settings)
+
+
+def unit_metadata(collection: Collection, page: int = 5000) -> Iterator[tuple[str, dict]]:
+    """(unit id, metadata) of every stored unit, read in pages (one unbounded get fails past ~30k units)."""
+    for offset in range(0, collection.count(), page):
+        batch = collection.get(include=["metadatas"], limit=page, offset=offset)
+        yield from zip(batch["ids"], batch["metadatas"], strict=True)
 
 
 def unit_collection(client: ClientAPI) -> Collection:
