@@ -8,6 +8,7 @@ question's names and content words the candidate contains. `python -m rag eval-r
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Callable, Iterable
 
 import bm25s
@@ -161,13 +162,15 @@ class LexicalIndex:
         self._delta_hashes: dict[str, str] = {}
         self._retriever: BaseRetriever | None = None
         self._serves: dict[str, str] | None = None  # the catalog map `_retriever` was made for
+        self._refreshing = threading.Lock()  # questions run in parallel: one of them rebuilds, the others wait
 
     def retriever(self, committed: dict[str, str]) -> BaseRetriever | None:
         """A BM25 retriever over `committed` (article id -> content hash, as `Catalog.hashes` shares it)."""
-        if committed is not self._serves:
-            self._refresh(committed)
-            self._serves = committed
-        return self._retriever
+        with self._refreshing:
+            if committed is not self._serves:
+                self._refresh(committed)
+                self._serves = committed
+            return self._retriever
 
     def _refresh(self, committed: dict[str, str]) -> None:
         main = self._main_hashes

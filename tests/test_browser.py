@@ -286,3 +286,19 @@ def test_compare_tab_shows_positions_with_a_chart(page: Page) -> None:
     table = page.inner_text("#actors-view table.compare")
     assert "Germany" in table and "opposes" in table and "attributed by The Times (citing" in table
     assert page.outside_requests == []
+
+
+def test_on_a_phone_every_tab_is_labelled_and_reachable(browser: Browser, url: str) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    phone = context.new_page()
+    phone.goto(url, wait_until="load")
+    phone.wait_for_selector("#question textarea")
+    for name in ("Ask", "Who said what", "Compare", "Corpus"):
+        tab = phone.get_by_role("tab", name=name)
+        assert tab.is_visible(), f"tab {name!r} is hidden on a narrow screen"
+        box = tab.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360
+    assert phone.locator(".overflow-menu button").filter(visible=True).count() == 0
+    phone.get_by_role("tab", name="Corpus").tap()
+    phone.wait_for_selector("#upload", state="visible")
+    context.close()

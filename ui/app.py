@@ -50,6 +50,8 @@ CITATION_CLICKS = """
 """
 EXAMPLE_ARTICLES = 20  # example questions come from the speakers of the newest articles
 READ_ONLY = "Corpus changes are turned off on this server."
+# Questions answered at once: retrieval and encoding release the GIL, so two cores serve about four well.
+QUESTION_WORKERS = 4
 
 
 META_LABELS = ("headline", "outlet", "date")
@@ -214,97 +216,101 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
         )
         answer_state = gr.State({})
         asked_state = gr.State([])
-        with gr.Tab("Ask"), gr.Row():
-            with gr.Column(scale=3):
-                # No copy button here: the chat shows escaped HTML; exact text is copied from the passage box.
-                chat = gr.Chatbot(label="Answers", render_markdown=False, height=460, elem_id="chat", buttons=[])
-                question = gr.Textbox(label="Question", placeholder="Who told The Times that …?", elem_id="question")
-                examples = gr.Radio(choices=[], label="Try a question", elem_id="examples")
-                indexed = gr.Markdown(elem_id="indexed")
+        # On a narrow screen the tabs wrap onto a second row instead of hiding behind an unlabelled "⋯".
+        with gr.Tabs(overflow_behavior="wrap"):
+            with gr.Tab("Ask"), gr.Row():
+                with gr.Column(scale=3):
+                    # No copy button here: the chat shows escaped HTML; exact text is copied from the passage box.
+                    chat = gr.Chatbot(label="Answers", render_markdown=False, height=460, elem_id="chat", buttons=[])
+                    question = gr.Textbox(
+                        label="Question", placeholder="Who told The Times that …?", elem_id="question"
+                    )
+                    examples = gr.Radio(choices=[], label="Try a question", elem_id="examples")
+                    indexed = gr.Markdown(elem_id="indexed")
+                    with gr.Row():
+                        send = gr.Button("Ask", variant="primary", elem_id="ask")
+                        clear = gr.Button("New conversation", elem_id="clear")
+                    with gr.Accordion("Settings", open=False):
+                        top_k = gr.Slider(1, 10, value=DEFAULT_TOP_K, step=1, label="Passages to consider")
+                        scope = gr.Dropdown(
+                            choices=article_choices(initial),
+                            multiselect=True,
+                            label="Search only these articles",
+                            elem_id="scope",
+                        )
+                with gr.Column(scale=2):
+                    gr.Markdown("### Sources")
+                    picker = gr.Radio(choices=[], label="Citations", elem_id="citations")
+                    passage = gr.Textbox(
+                        label="Cited passage (exact text)", interactive=False, buttons=["copy"], elem_id="passage"
+                    )
+                    view = gr.HTML(elem_id="article-view")
+                    exact = gr.JSON(visible=False, elem_id="answer-json")
+            with gr.Tab("Who said what"):
                 with gr.Row():
-                    send = gr.Button("Ask", variant="primary", elem_id="ask")
-                    clear = gr.Button("New conversation", elem_id="clear")
-                with gr.Accordion("Settings", open=False):
-                    top_k = gr.Slider(1, 10, value=DEFAULT_TOP_K, step=1, label="Passages to consider")
-                    scope = gr.Dropdown(
+                    who_article = gr.Dropdown(choices=article_choices(initial), label="Article", elem_id="who-article")
+                    who_filter = gr.Textbox(label="Filter speakers or statements", elem_id="who-filter")
+                who = gr.Dataframe(
+                    headers=WHO_HEADERS,
+                    datatype=["str"] * 5,
+                    value=who_rows(None, ""),
+                    interactive=False,
+                    elem_id="who-table",
+                    wrap=True,
+                    column_widths=["20%", "10%", "6%", "12%", "52%"],
+                )
+            with gr.Tab("Compare"):
+                gr.Markdown("Actors' positions side by side, and how several articles report one story.")
+                with gr.Row():
+                    topic = gr.Textbox(label="Topic (optional)", elem_id="compare-topic")
+                    compare_scope = gr.Dropdown(
                         choices=article_choices(initial),
                         multiselect=True,
-                        label="Search only these articles",
-                        elem_id="scope",
+                        label="Articles (default: all)",
+                        elem_id="compare-scope",
                     )
-            with gr.Column(scale=2):
-                gr.Markdown("### Sources")
-                picker = gr.Radio(choices=[], label="Citations", elem_id="citations")
-                passage = gr.Textbox(
-                    label="Cited passage (exact text)", interactive=False, buttons=["copy"], elem_id="passage"
+                compare_button = gr.Button("Compare actors", elem_id="compare-actors")
+                actors_view = gr.HTML(elem_id="actors-view")
+                with gr.Row():
+                    outlets_pick = gr.Dropdown(
+                        choices=article_choices(initial),
+                        multiselect=True,
+                        label="Articles on one story",
+                        elem_id="outlets-pick",
+                    )
+                    outlets_button = gr.Button("Compare articles", elem_id="compare-outlets")
+                outlets_view = gr.HTML(elem_id="outlets-view")
+                gr.Textbox(
+                    label="Stories (articles grouped by event)", value=story_lines, interactive=False, elem_id="stories"
                 )
-                view = gr.HTML(elem_id="article-view")
-                exact = gr.JSON(visible=False, elem_id="answer-json")
-        with gr.Tab("Who said what"):
-            with gr.Row():
-                who_article = gr.Dropdown(choices=article_choices(initial), label="Article", elem_id="who-article")
-                who_filter = gr.Textbox(label="Filter speakers or statements", elem_id="who-filter")
-            who = gr.Dataframe(
-                headers=WHO_HEADERS,
-                datatype=["str"] * 5,
-                value=who_rows(None, ""),
-                interactive=False,
-                elem_id="who-table",
-                wrap=True,
-                column_widths=["20%", "10%", "6%", "12%", "52%"],
-            )
-        with gr.Tab("Compare"):
-            gr.Markdown("Actors' positions side by side, and how several articles report one story.")
-            with gr.Row():
-                topic = gr.Textbox(label="Topic (optional)", elem_id="compare-topic")
-                compare_scope = gr.Dropdown(
-                    choices=article_choices(initial),
-                    multiselect=True,
-                    label="Articles (default: all)",
-                    elem_id="compare-scope",
-                )
-            compare_button = gr.Button("Compare actors", elem_id="compare-actors")
-            actors_view = gr.HTML(elem_id="actors-view")
-            with gr.Row():
-                outlets_pick = gr.Dropdown(
-                    choices=article_choices(initial),
-                    multiselect=True,
-                    label="Articles on one story",
-                    elem_id="outlets-pick",
-                )
-                outlets_button = gr.Button("Compare articles", elem_id="compare-outlets")
-            outlets_view = gr.HTML(elem_id="outlets-view")
-            gr.Textbox(
-                label="Stories (articles grouped by event)", value=story_lines, interactive=False, elem_id="stories"
-            )
-        with gr.Tab("Corpus"), gr.Row():
-            with gr.Column():
-                files = gr.File(
-                    label="Article files (.txt or .md)",
-                    file_count="multiple",
-                    file_types=[".txt", ".md"],
-                    elem_id="upload",
-                )
-                gr.Markdown("Plain-text files need their metadata here; files with front matter carry their own.")
-                title = gr.Textbox(label="Headline", elem_id="meta-title")
-                outlet = gr.Textbox(label="Outlet", elem_id="meta-outlet")
-                date = gr.Textbox(label="Date (YYYY-MM-DD)", elem_id="meta-date")
-                url = gr.Textbox(label="URL (optional)", elem_id="meta-url")
-                add = gr.Button("Add to corpus", variant="primary", elem_id="add", interactive=not read_only)
-            with gr.Column():
-                status = gr.Textbox(label="Status", interactive=False, lines=4, elem_id="corpus-status")
-                articles = gr.Dataframe(
-                    headers=ARTICLE_HEADERS,
-                    datatype=["str", "str", "str", "str", "number"],
-                    value=article_rows(initial),
-                    interactive=False,
-                    elem_id="articles",
-                )
-                remove_id = gr.Dropdown(
-                    choices=article_choices(initial), label="Article to remove", elem_id="remove-id"
-                )
-                confirm = gr.Checkbox(label="confirm removal", elem_id="remove-confirm")
-                remove_button = gr.Button("Remove", variant="stop", elem_id="remove", interactive=not read_only)
+            with gr.Tab("Corpus"), gr.Row():
+                with gr.Column():
+                    files = gr.File(
+                        label="Article files (.txt or .md)",
+                        file_count="multiple",
+                        file_types=[".txt", ".md"],
+                        elem_id="upload",
+                    )
+                    gr.Markdown("Plain-text files need their metadata here; files with front matter carry their own.")
+                    title = gr.Textbox(label="Headline", elem_id="meta-title")
+                    outlet = gr.Textbox(label="Outlet", elem_id="meta-outlet")
+                    date = gr.Textbox(label="Date (YYYY-MM-DD)", elem_id="meta-date")
+                    url = gr.Textbox(label="URL (optional)", elem_id="meta-url")
+                    add = gr.Button("Add to corpus", variant="primary", elem_id="add", interactive=not read_only)
+                with gr.Column():
+                    status = gr.Textbox(label="Status", interactive=False, lines=4, elem_id="corpus-status")
+                    articles = gr.Dataframe(
+                        headers=ARTICLE_HEADERS,
+                        datatype=["str", "str", "str", "str", "number"],
+                        value=article_rows(initial),
+                        interactive=False,
+                        elem_id="articles",
+                    )
+                    remove_id = gr.Dropdown(
+                        choices=article_choices(initial), label="Article to remove", elem_id="remove-id"
+                    )
+                    confirm = gr.Checkbox(label="confirm removal", elem_id="remove-confirm")
+                    remove_button = gr.Button("Remove", variant="stop", elem_id="remove", interactive=not read_only)
 
         outputs = [chat, question, picker, view, answer_state, asked_state, passage, exact]
         inputs = [question, chat, top_k, scope, asked_state]
@@ -324,8 +330,16 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
         compare_button.click(compare_actors, [topic, compare_scope], actors_view, api_name="compare")
         outlets_button.click(compare_outlets, [outlets_pick], outlets_view, api_name="compare_articles")
         form = [files, title, outlet, date, url]
-        add.click(add_files, form, corpus_outputs + form, api_name="add")
-        remove_button.click(remove, [remove_id, confirm], corpus_outputs, api_name="remove")
+        # Questions run side by side (the queue's default limit); corpus changes share one slot.
+        add.click(add_files, form, corpus_outputs + form, api_name="add", concurrency_id="corpus", concurrency_limit=1)
+        remove_button.click(
+            remove,
+            [remove_id, confirm],
+            corpus_outputs,
+            api_name="remove",
+            concurrency_id="corpus",
+            concurrency_limit=1,
+        )
     return page
 
 
@@ -338,7 +352,7 @@ def launch(
     read_only: bool = False,
 ) -> gr.Blocks:
     page = build(engine, read_only)
-    page.queue().launch(
+    page.queue(default_concurrency_limit=QUESTION_WORKERS).launch(
         server_name=host,
         server_port=port,
         prevent_thread_lock=not block,
