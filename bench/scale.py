@@ -30,7 +30,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from rag.attribution.extract import extract_attributions
+from rag.actors.mentions import article_names
+from rag.actors.names import Name
+from rag.attribution.extract import extract_attributions, parse
 from rag.attribution.spans import Attribution, ChainLink, Span
 from rag.baseline import BaselinePipeline
 from rag.chunking import Chunk, sentence_spans
@@ -38,7 +40,7 @@ from rag.config import DEFAULT_CORPUS, PROJECT_ROOT, Config
 from rag.corpus import Article, article_files, load_article, render_article_file, write_article_file
 from rag.embedding import embed_model
 from rag.engine import Engine
-from rag.ingest import IngestReport, ingest_articles
+from rag.ingest import Analysis, IngestReport, ingest_articles
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 SPEAKERS = [
@@ -119,7 +121,12 @@ class PoolCache:
     def __init__(self, pool: list[str]) -> None:
         vectors = embed_model().get_text_embedding_batch(pool)
         self.vectors = dict(zip(pool, vectors, strict=True))
-        self.attributions = {s: extract_attributions(s) for s in pool}
+        self.analyses = {s: self._analysed(s) for s in pool}
+
+    @staticmethod
+    def _analysed(sentence: str) -> tuple[list[Attribution], list[Name]]:
+        doc = parse(sentence)
+        return extract_attributions(sentence, doc=doc), article_names(doc)
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         """Cached vectors; a unit the chunker trimmed or merged differently is embedded (and cached) once."""
@@ -128,11 +135,13 @@ class PoolCache:
             self.vectors.update(zip(missing, embed_model().get_text_embedding_batch(missing), strict=True))
         return [self.vectors[t] for t in texts]
 
-    def attribute(self, article: Article, chunks: list[Chunk]) -> list[tuple[int | None, Attribution]]:
+    def analyse(self, article: Article, chunks: list[Chunk]) -> Analysis:
         for chunk in chunks:
-            if chunk.text not in self.attributions:
-                self.attributions[chunk.text] = extract_attributions(chunk.text)
-        return [(c.index, _shifted(a, c.start, article)) for c in chunks for a in self.attributions[c.text]]
+            if chunk.text not in self.analyses:
+                self.analyses[chunk.text] = self._analysed(chunk.text)
+        attributions = [(c.index, _shifted(a, c.start, article)) for c in chunks for a in self.analyses[c.text][0]]
+        names = {n.name: n for c in chunks for n in self.analyses[c.text][1]}
+        return Analysis(attributions, list(names.values()))
 
 
 def _shifted(a: Attribution, offset: int, article: Article) -> Attribution:
@@ -237,7 +246,7 @@ def grow_and_measure(sizes: list[int], server_sizes: set[int], pool: list[str], 
         started = time.perf_counter()
         articles = synthetic_articles(pool, size - built, rng, f"bench{size}")
         report = IngestReport()
-        ingest_articles(articles, engine.catalog, engine.collection, report, False, cache.embed, cache.attribute)
+        ingest_articles(articles, engine.catalog, engine.collection, report, False, cache.embed, cache.analyse)
         build_s += time.perf_counter() - started
         built = size
         added_s, unchanged_ms = add_one(engine, pool, size)

@@ -11,8 +11,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from rag.actors.names import ActorNames
 from rag.attribution.spans import Attribution, Span
-from rag.compare.lexicon import ACTOR_ALIASES, actors_mentioned
 from rag.lexical import QUESTION_WORDS, content_terms, matched, name_terms, recall, speaker_asked, tokens
 
 if TYPE_CHECKING:
@@ -79,27 +79,27 @@ def _missing_words(question: str, wanted: set[str], present: set[str]) -> list[s
     return list(dict.fromkeys(w for w in words if content_terms(w) & missing))
 
 
-def unanswered_reason(question: str, hits: list[NodeWithScore]) -> str | None:
+def unanswered_reason(question: str, hits: list[NodeWithScore], actors: ActorNames) -> str | None:
     """Why the retrieved passages cannot answer the question, or None when they can.
 
     The bi-encoder alone cannot tell "What did Olaf Scholz say?" (cosine 0.57 to a passage about
     another speaker) from a real paraphrase, so three lexical tests come first: every name in the
-    question occurs in a candidate; a speaker asked about ("What did X say?") is named in one candidate;
-    at least half of the question's content words occur in the candidates.
+    question occurs in a candidate (or names an actor a candidate names otherwise: "Germany" for
+    "Berlin"); a speaker asked about ("What did X say?") is named in one candidate; at least half of
+    the question's content words occur in the candidates.
     """
     if not hits:
         return "No indexed passage is related to it."
     if not content_terms(question):
         return "It has no word to look for in the articles (questions are matched in English)."
     passages = [content_terms(hit.node.get_content()) for hit in hits]
-    present = set().union(*passages)
+    named_there = actors.actors_in(" ".join(hit.node.get_content() for hit in hits))
+    present = set().union(*passages) | content_terms(
+        " ".join(name for actor, names in actors.actors_in(question).items() if actor in named_there for name in names)
+    )
     names = name_terms(question)
-    aliases = {
-        a for actor in actors_mentioned(" ".join(h.node.get_content() for h in hits)) for a in ACTOR_ALIASES[actor]
-    }
-    named = present | content_terms(" ".join(aliases))  # "Berlin" in a passage answers for "Germany"
-    if matched(names, named) != names:
-        return f"No passage found about: {', '.join(_missing_words(question, names, named))}."
+    if matched(names, present) != names:
+        return f"No passage found about: {', '.join(_missing_words(question, names, present))}."
     speaker = speaker_asked(question)
     speaker_terms = content_terms(speaker) if speaker else set()
     if speaker_terms and not any(matched(speaker_terms, terms) == speaker_terms for terms in passages):
@@ -159,11 +159,12 @@ def compose(
     hits: list[NodeWithScore],
     texts: dict[str, str],
     attributions: dict[tuple[str, int], list[Attribution]],
+    actors: ActorNames,
     lead: str | None = None,
     max_cited: int = MAX_CITED,
 ) -> Answer:
     """Cite the best-supported units verbatim with their speakers, or abstain when they do not cover the question."""
-    reason = unanswered_reason(question, hits)
+    reason = unanswered_reason(question, hits, actors)
     if reason:
         return abstention(question, reason)
     chosen = choose_passages(question, hits, max_cited)

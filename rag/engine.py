@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from rag.actors.names import ActorNames, place_names, read_alias_file
 from rag.answer import Answer, QuestionError, abstention, check_question, compose, unanswered_reason, verify
 from rag.attribution.spans import Attribution, Span
 from rag.config import Config, go_offline
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from rag.retrieve import LexicalIndex
 
 DEFAULT_TOP_K = 5
+ALIAS_FILE = "actors.yaml"
 # Units read from Chroma per request when building BM25 (one unbounded get fails past ~30k units).
 CHROMA_PAGE = 5000
 # Evidence this close to a comparison topic (bi-encoder cosine) counts for it.
@@ -48,6 +50,7 @@ class Engine:
         self.config = config or Config.from_env()
         self.catalog = Catalog(self.config)
         self._actor_rows: dict[tuple[str, str], list[ActorRow]] = {}  # (article id, content hash) -> rows
+        self._names: tuple[tuple, ActorNames] | None = None  # (what they were read from, names)
 
     @cached_property
     def collection(self) -> Collection:
@@ -69,6 +72,22 @@ class Engine:
         return VectorStoreIndex.from_vector_store(
             ChromaVectorStore(chroma_collection=self.collection), embed_model=embed_model()
         )
+
+    @property
+    def alias_file(self) -> Path:
+        """A maintainer's actor aliases beside the articles (`actor: [name, ...]`)."""
+        return self.config.corpus_dir / ALIAS_FILE
+
+    def actor_names(self) -> ActorNames:
+        """Places, the names found in the indexed articles and the alias file; re-read when one changed."""
+        committed = self.catalog.hashes()
+        aliases = self.alias_file.stat().st_mtime if self.alias_file.is_file() else None
+        if self._names is None or self._names[0][0] is not committed or self._names[0][1] != aliases:
+            user = read_alias_file(self.alias_file) if aliases is not None else []
+            names = ActorNames([*place_names(), *self.catalog.actor_names(), *user])
+            self._names = ((committed, aliases), names)
+            self._actor_rows = {}
+        return self._names[1]
 
     def articles(self) -> list[CatalogEntry]:
         return self.catalog.entries()
@@ -204,7 +223,8 @@ class Engine:
     def _compose(self, question: str, hits: list[NodeWithScore], lead: str | None = None, max_cited: int = 3) -> Answer:
         article_ids = {hit.node.metadata["article_id"] for hit in hits}
         texts = self.catalog.texts(article_ids)
-        return compose(question, hits, texts, self._attributions_by_unit(article_ids), lead, max_cited)
+        by_unit = self._attributions_by_unit(article_ids)
+        return compose(question, hits, texts, by_unit, self.actor_names(), lead, max_cited)
 
     def _articles_about(self, question: str, top_k: int) -> set[str]:
         """With no articles chosen, corpus-wide questions ("which sources…") look at the articles retrieval finds."""
@@ -216,7 +236,8 @@ class Engine:
 
         if not (COMPARISON.search(question) or any(p.search(question) for p in STANCE_ASKED.values())):
             return None
-        rows = comparison_rows(question, self.actor_table(None, sorted(scope or self._articles_about(question, top_k))))
+        table = self.actor_table(None, sorted(scope or self._articles_about(question, top_k)))
+        rows = comparison_rows(question, table, self.actor_names())
         if rows is None:
             return None
         ids = {item.article_id for row in rows for item in row.evidence}
@@ -226,8 +247,9 @@ class Engine:
     def _check_speaker(self, question: str, asked: str, claim: str, top_k: int, scope: Sequence[str] | None) -> Answer:
         """ "Did X say Y?": find who the article says said Y, and confirm or correct the speaker."""
         hits = self.retrieve(claim, top_k, scope)
-        if not hits or unanswered_reason(claim, hits):
-            return abstention(question, unanswered_reason(claim, hits) or "")
+        reason = unanswered_reason(claim, hits, self.actor_names())
+        if reason:
+            return abstention(question, reason)
         top = hits[0].node.metadata
         in_unit = self._attributions_by_unit({top["article_id"]}).get((top["article_id"], int(top["unit"])), [])
         attribution = closest_attribution(claim, in_unit)
@@ -274,13 +296,14 @@ class Engine:
         else:
             entries = {e.article.id: e for e in self.catalog.entries()}
         wanted = list(entries)
+        names = self.actor_names()
         stored = self.catalog.attributions(set(wanted))
         per_article = []
         for article_id in wanted:
             key = (article_id, entries[article_id].content_hash)
             if key not in self._actor_rows:
                 attributions = [s.attribution for s in stored if s.article_id == article_id]
-                self._actor_rows[key] = actor_rows(entries[article_id].article, attributions)
+                self._actor_rows[key] = actor_rows(entries[article_id].article, attributions, names)
             per_article.append(self._actor_rows[key])
         rows = merge_rows(per_article)
         if topic:

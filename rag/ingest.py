@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
+from rag.actors.names import Name
 from rag.attribution.spans import Attribution
 from rag.chunking import MIN_UNIT_WORDS, Chunk, chunk_article
 from rag.corpus import Article, CorpusError, article_files, load_article
@@ -81,14 +82,25 @@ def unit_nodes(article: Article, chunks: list[Chunk]) -> list[TextNode]:
     ]
 
 
-def attributions_by_unit(article: Article, chunks: list[Chunk]) -> list[tuple[int | None, Attribution]]:
-    """Each attribution with the unit holding its cue, so answers can cite the sentence it comes from."""
-    from rag.attribution.extract import extract_attributions
+@dataclass(frozen=True)
+class Analysis:
+    """What one parse of an article yields: attributions (with the unit holding each cue) and actor names."""
+
+    attributions: list[tuple[int | None, Attribution]]
+    names: list[Name]
+
+
+def analyse_article(article: Article, chunks: list[Chunk]) -> Analysis:
+    """Attributions, each with the unit holding its cue so answers can cite it, and the actors named."""
+    from rag.actors.mentions import article_names
+    from rag.attribution.extract import extract_attributions, parse
 
     def unit_of(offset: int) -> int | None:
         return next((c.index for c in chunks if c.start <= offset < c.end), None)
 
-    return [(unit_of(a.cue.start), a) for a in extract_attributions(article.text, article.outlet)]
+    doc = parse(article.text)
+    attributions = [(unit_of(a.cue.start), a) for a in extract_attributions(article.text, article.outlet, doc)]
+    return Analysis(attributions, article_names(doc))
 
 
 def load_articles(paths: Iterable[str | Path], report: IngestReport) -> list[Article]:
@@ -114,7 +126,7 @@ def load_articles(paths: Iterable[str | Path], report: IngestReport) -> list[Art
 
 
 Embedder = Callable[[list[str]], list[list[float]]]
-Attributor = Callable[[Article, list[Chunk]], list[tuple[int | None, Attribution]]]
+Analyser = Callable[[Article, list[Chunk]], Analysis]
 
 
 def embed_texts(texts: list[str]) -> list[list[float]]:
@@ -131,7 +143,7 @@ def embed_texts(texts: list[str]) -> list[list[float]]:
 class _Prepared:
     article: Article
     nodes: list[TextNode]
-    attributions: list[tuple[int | None, Attribution]]
+    analysis: Analysis
 
 
 def ingest_articles(
@@ -141,9 +153,9 @@ def ingest_articles(
     report: IngestReport,
     progress: bool,
     embed: Embedder = embed_texts,
-    attribute: Attributor = attributions_by_unit,
+    analyse: Analyser = analyse_article,
 ) -> None:
-    """Index the new or changed articles; `embed` and `attribute` are seams the benchmark fills from caches.
+    """Index the new or changed articles; `embed` and `analyse` are seams the benchmark fills from caches.
 
     Articles are embedded and written in batches of about `WRITE_BATCH_UNITS` units: each Chroma write
     costs ~30 ms whatever its size, and the encoder is faster on full batches than on one article's units.
@@ -168,7 +180,7 @@ def ingest_articles(
         if not nodes:
             report.errors.append(f"{article.source}: no sentence of {MIN_UNIT_WORDS}+ words to index")
             continue
-        batch.append(_Prepared(article, nodes, attribute(article, chunks)))
+        batch.append(_Prepared(article, nodes, analyse(article, chunks)))
         _lap(report, "attribute", clock)
         if sum(len(p.nodes) for p in batch) >= WRITE_BATCH_UNITS:
             _write(batch, catalog, collection, committed, report, embed)
@@ -199,7 +211,7 @@ def _write(
     vector_store = ChromaVectorStore(chroma_collection=collection)
     for offset in range(0, len(nodes), CHROMA_MAX_WRITE):
         vector_store.add(nodes[offset : offset + CHROMA_MAX_WRITE])
-    catalog.commit([(p.article, len(p.nodes), p.attributions) for p in batch])
+    catalog.commit([(p.article, len(p.nodes), p.analysis.attributions, p.analysis.names) for p in batch])
     _delete_units(collection, ids, keep_hashes=[p.article.content_hash for p in batch])
     catalog.clear_pending(ids)
     _lap(report, "store", clock)

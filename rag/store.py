@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
+from rag.actors.names import Name
 from rag.attribution.spans import Attribution
 from rag.config import Config, go_offline
 from rag.corpus import Article
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY,
@@ -52,6 +53,13 @@ CREATE TABLE IF NOT EXISTS attributions (
     PRIMARY KEY (article_id, position)
 );
 CREATE INDEX IF NOT EXISTS attributions_by_article ON attributions (article_id);
+CREATE TABLE IF NOT EXISTS actor_names (
+    article_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    PRIMARY KEY (article_id, name)
+);
 CREATE TABLE IF NOT EXISTS changes (n INTEGER NOT NULL);
 INSERT INTO changes SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM changes);
 CREATE TABLE IF NOT EXISTS pending (article_id TEXT PRIMARY KEY);
@@ -89,7 +97,7 @@ class Catalog:
                 # The catalog is derived from the corpus files: an older layout is rebuilt by the next ingest.
                 conn.executescript(
                     "DROP TABLE IF EXISTS articles; DROP TABLE IF EXISTS attributions; DROP TABLE IF EXISTS changes;"
-                    "DROP TABLE IF EXISTS pending;"
+                    "DROP TABLE IF EXISTS pending; DROP TABLE IF EXISTS actor_names;"
                 )
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.executescript(SCHEMA)
@@ -143,7 +151,7 @@ class Catalog:
         self, article_ids: set[str] | None = None, speaker_words: list[str] | None = None
     ) -> list[StoredAttribution]:
         """Stored attributions in reading order: of the given articles, and/or whose speaker has all the words."""
-        where, args = _attribution_filter(article_ids, speaker_words)
+        where, args = _article_filter(article_ids, speaker_words)
         rows = self._query(f"SELECT * FROM attributions {where} ORDER BY article_id, position", args)
         return [
             StoredAttribution(row["article_id"], row["unit"], Attribution.from_dict(json.loads(row["data"])))
@@ -154,19 +162,28 @@ class Catalog:
         self, speaker_words: list[str], article_ids: set[str] | None = None
     ) -> dict[str, set[tuple[str, int]]]:
         """Units holding a cue, by lower-cased speaker phrase having all the words (no attribution is decoded)."""
-        where, args = _attribution_filter(article_ids, speaker_words)
+        where, args = _article_filter(article_ids, speaker_words)
         grouped: dict[str, set[tuple[str, int]]] = {}
         for row in self._query(f"SELECT speaker, article_id, unit FROM attributions {where}", args):
             if row["unit"] is not None:
                 grouped.setdefault(row["speaker"], set()).add((row["article_id"], row["unit"]))
         return grouped
 
-    def commit(self, versions: list[tuple[Article, int, list[tuple[int | None, Attribution]]]]) -> None:
-        """Make versions of articles (with unit counts and attributions) visible, in one transaction."""
+    def actor_names(self, article_ids: set[str] | None = None) -> list[Name]:
+        """The actor names found at ingest: of the given articles, or of all."""
+        where, args = _article_filter(article_ids, None)
+        return [Name(r["name"], r["actor"], r["kind"]) for r in self._query(f"SELECT * FROM actor_names {where}", args)]
+
+    def commit(self, versions: list[tuple[Article, int, list[tuple[int | None, Attribution]], list[Name]]]) -> None:
+        """Make versions of articles (with unit counts, attributions, actor names) visible, in one transaction."""
         with closing(self._connect()) as conn, conn:
             conn.execute("UPDATE changes SET n = n + 1")
-            for article, n_units, attributions in versions:
+            for article, n_units, attributions, names in versions:
                 conn.execute("DELETE FROM attributions WHERE article_id = ?", (article.id,))
+                conn.execute("DELETE FROM actor_names WHERE article_id = ?", (article.id,))
+                conn.executemany(
+                    "INSERT INTO actor_names VALUES (?,?,?,?)", [(article.id, n.name, n.actor, n.kind) for n in names]
+                )
                 conn.executemany(
                     "INSERT INTO attributions VALUES (?,?,?,?,?)",
                     [
@@ -198,6 +215,7 @@ class Catalog:
             conn.execute("UPDATE changes SET n = n + 1")
             conn.execute("INSERT OR IGNORE INTO pending VALUES (?)", (article_id,))
             conn.execute("DELETE FROM attributions WHERE article_id = ?", (article_id,))
+            conn.execute("DELETE FROM actor_names WHERE article_id = ?", (article_id,))
             return conn.execute("DELETE FROM articles WHERE id = ?", (article_id,)).rowcount > 0
 
     def pending(self) -> list[str]:
@@ -213,7 +231,7 @@ class Catalog:
             conn.executemany("DELETE FROM pending WHERE article_id = ?", [(a,) for a in article_ids])
 
 
-def _attribution_filter(article_ids: set[str] | None, speaker_words: list[str] | None) -> tuple[str, tuple]:
+def _article_filter(article_ids: set[str] | None, speaker_words: list[str] | None) -> tuple[str, tuple]:
     clauses, args = [], []
     if article_ids is not None:
         clauses.append(f"article_id IN ({','.join('?' * len(article_ids))})")

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.compare.actors import actor_of, stance
+from rag.compare.actors import stance
 from rag.compare.articles import compare_articles, naming_differences, stories
 from rag.engine import Engine
 from tests.conftest import SEED_ID, make_engine
@@ -23,28 +23,6 @@ def story_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
 
 
 @pytest.mark.parametrize(
-    ("phrase", "actor"),
-    [
-        ("Berlin", "Germany"),
-        ("Kremlin spokesman Dmitry Peskov", "Russia"),
-        ("senior Russian diplomat Rodion Miroshnik", "Russia"),
-        ("Russia’s Foreign Intelligence Service", "Russia"),
-        ("Kyiv’s European backers", "Europe"),
-        ("the Nordic nations", "Nordic countries"),
-        ("a non-Western force", None),
-        ("the port workers", None),
-    ],
-)
-def test_names_that_mean_one_actor_are_grouped(phrase: str, actor: str | None) -> None:
-    assert actor_of(phrase) == actor
-
-
-def test_possessives_name_an_actor_only_when_allowed() -> None:
-    assert actor_of("Washington’s participation", possessive=False) is None
-    assert actor_of("Washington’s participation") == "United States"
-
-
-@pytest.mark.parametrize(
     ("text", "position"),
     [
         ("opposes the idea", "opposes"),
@@ -52,6 +30,10 @@ def test_possessives_name_an_actor_only_when_allowed() -> None:
         ("would be necessary if the talks fail", "conditional"),
         ("worry that the plan will fail", "concerned"),
         ("met on Tuesday", "no stated position"),
+        ("does not support the plan", "opposes"),
+        ("did not oppose the deal", "supports"),
+        ("is not worried about the vote", "no stated position"),
+        ("does not want to commit", "opposes"),
     ],
 )
 def test_stance_words_decide_a_position(text: str, position: str) -> None:

@@ -519,9 +519,12 @@ def _combine(text: str, tagged: list[_Draft], rules: list[_Draft]) -> list[_Draf
     return _unique(kept + [d for d in tagged if not claimed(d)])
 
 
-def extract_attributions(text: str, publisher: str | None = None) -> list[Attribution]:
-    """Every attribution in a text, in reading order; `publisher` ends each reporting chain."""
-    doc = parse(text)
+def extract_attributions(text: str, publisher: str | None = None, doc: Doc | None = None) -> list[Attribution]:
+    """Every attribution in a text, in reading order; `publisher` ends each reporting chain.
+
+    `doc` is the text's `parse`, when the caller has it already.
+    """
+    doc = doc if doc is not None else parse(text)
     start = body_start(text)
     drafts = [draft for sent in doc.sents for draft in _sentence_drafts(text, sent, start)]
     rules = _unique(drafts + _continuations(text, doc, drafts))

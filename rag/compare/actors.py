@@ -2,8 +2,9 @@
 
 Evidence for an actor is (a) what it is reported as saying (the attribution layer) and (b) sentences in
 which it is the grammatical subject ("Berlin opposes the idea"). Names that mean the same actor ("Berlin",
-"German") are grouped by `lexicon.ACTOR_ALIASES`; each row keeps the article's exact phrases. A position
-comes from stance words in the evidence (`lexicon.STANCE_MARKERS`); with none, it is "no stated position".
+"German") are grouped by the corpus's `ActorNames`; each row keeps the article's exact phrases. Outlets
+that relay a report are not actors of it. A position comes from stance words in the evidence
+(`lexicon.STANCE_MARKERS`), read with their negation; with none, it is "no stated position".
 """
 
 from __future__ import annotations
@@ -12,31 +13,35 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from rag.actors.names import ActorNames
 from rag.attribution.extract import parse
 from rag.attribution.spans import Attribution, Span
 from rag.chunking import body_start
-from rag.compare.lexicon import ACTOR_ALIASES, ACTOR_HEADS, POSITIONS, STANCE_MARKERS, alias_pattern
+from rag.compare.lexicon import ACTOR_HEADS, NEGATED, NEGATION, NEGATION_WINDOW, POSITIONS, STANCE_MARKERS
 from rag.corpus import Article
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
 
 
-def actor_of(phrase: str, possessive: bool = True) -> str | None:
-    """The actor a phrase names. A possessive ("Kyiv’s European backers") yields to another name, and
-    counts at all only when `possessive` ("Russia’s Foreign Intelligence Service" speaks for Russia)."""
-    found = [
-        (m.start(), bool(m["poss"]), actor) for actor in ACTOR_ALIASES for m in alias_pattern(actor).finditer(phrase)
-    ]
-    plain = [f for f in found if not f[1]] or (found if possessive else [])
-    return min(plain)[2] if plain else None
+def _negated(before: str) -> bool:
+    """Whether the words just before a stance word negate it ("does not support", "never backed")."""
+    return bool(NEGATION.search(" ".join(before.split()[-NEGATION_WINDOW:])))
 
 
 def stance(text: str) -> str:
+    """The first stance family, in `STANCE_MARKERS` order, with a word in the text. A negated stance word
+    turns support into opposition and the reverse ("does not support"); a negated worry is no stance."""
     lowered = f" {text.lower()} "
     for position, markers in STANCE_MARKERS.items():
-        if any(marker in lowered for marker in markers):
-            return position
+        for marker in markers:
+            at = lowered.find(marker)
+            while at >= 0:
+                if not _negated(lowered[:at]):
+                    return position
+                if NEGATED.get(position, "no stated position") != "no stated position":
+                    return NEGATED[position]
+                at = lowered.find(marker, at + 1)
     return "no stated position"
 
 
@@ -103,13 +108,17 @@ def _is_subject(tok: Token) -> bool:
     return _subject_head(tok).dep_ in ("nsubj", "nsubjpass")
 
 
-def actor_rows(article: Article, attributions: list[Attribution]) -> list[ActorRow]:
+def actor_rows(article: Article, attributions: list[Attribution], names: ActorNames) -> list[ActorRow]:
     """Every actor of one article with its evidence, in order of first appearance."""
     doc = parse(article.text)
+    relays = {link.text for a in attributions for link in a.chain if link.role != "speaker"}
+    outlets = {names.actor_of(o) or o for o in {article.outlet, *relays}}
     start = body_start(article.text)
     rows: dict[str, ActorRow] = {}
 
     def add(actor: str, phrase: Span, sentence: Span, stance_text: str, reported_by: str) -> None:
+        if actor in outlets:
+            return
         row = rows.setdefault(actor, ActorRow(actor))
         if phrase.text not in row.phrases:
             row.phrases.append(phrase.text)
@@ -124,15 +133,16 @@ def actor_rows(article: Article, attributions: list[Attribution]) -> list[ActorR
         speaker = a.speaker
         if speaker is None or a.source_kind == "outlet":
             continue
-        actor = actor_of(speaker.text) or speaker.text
-        add(actor, speaker, sentence_of(a.cue.start), f"{a.cue.text} {a.content.text}", f"stated by {_describe(a)}")
+        for actor in names.actors_of(speaker.text) or [speaker.text]:
+            stated = f"{a.cue.text} {a.content.text}"
+            add(actor, speaker, sentence_of(a.cue.start), stated, f"stated by {_describe(a)}")
     for sent in doc.sents:
         for tok in sent:
             named_head = tok.pos_ == "PROPN" or tok.lemma_.lower() in ACTOR_HEADS or tok.lower_ in ACTOR_HEADS
             if not _is_subject(tok) or not named_head:
                 continue
             phrase = Span.of(article.text, max(start, tok.left_edge.idx), tok.idx + len(tok))
-            actor = actor_of(phrase.text, possessive=False)
+            actor = names.actor_of(phrase.text, possessive=False)
             if actor is None:
                 continue
             subject = _subject_head(tok)

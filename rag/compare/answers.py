@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
+from rag.actors.names import ActorNames
 from rag.answer import Answer, Citation
-from rag.compare.actors import ActorRow, actor_of
+from rag.compare.actors import ActorRow
 from rag.corpus import Article
 from rag.lexical import content_terms, matched
 
@@ -22,21 +23,21 @@ MAX_ACTORS = 8
 EVIDENCE_PER_ACTOR = 2
 
 
-def actors_named(question: str, rows: list[ActorRow]) -> list[ActorRow]:
-    """Rows the question names, by alias group ("Berlin" for Germany) or by the words of a phrase."""
+def actors_named(question: str, rows: list[ActorRow], actors: ActorNames) -> list[ActorRow]:
+    """Rows the question names, by any name of the actor ("Berlin" for Germany) or by the words of a phrase."""
     terms = content_terms(question)
-    named_groups = {actor_of(word) for word in re.findall(r"[\w’'.-]+", question)} - {None}
+    named_actors = actors.actors_in(question)
     return [
         row
         for row in rows
-        if row.actor in named_groups
+        if row.actor in named_actors
         or any(content_terms(p) and matched(content_terms(p), terms) == content_terms(p) for p in row.phrases)
     ]
 
 
-def comparison_rows(question: str, rows: list[ActorRow]) -> list[ActorRow] | None:
+def comparison_rows(question: str, rows: list[ActorRow], actors: ActorNames) -> list[ActorRow] | None:
     """The actors a comparison question is about, or None when it is not such a question."""
-    named = actors_named(question, rows)
+    named = actors_named(question, rows, actors)
     if COMPARISON.search(question) and len(named) >= 2:
         return named
     asked = [stance for stance, pattern in STANCE_ASKED.items() if pattern.search(question)]
