@@ -24,7 +24,7 @@ class BaselinePipeline:
 
         self._engine = engine
         self._query_engine = RetrieverQueryEngine(
-            engine.index.as_retriever(similarity_top_k=top_k),
+            engine.library.index.as_retriever(similarity_top_k=top_k),
             response_synthesizer=NoText(llm=MockLLM()),
         )
 

@@ -312,7 +312,7 @@ def cmd_eval_attributions(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    rows = _engine(args).actor_table(args.topic, args.articles)
+    rows = _engine(args).library.actor_table(args.topic, args.articles)
     if args.json:
         print(json.dumps([row.to_dict() for row in rows], ensure_ascii=False, indent=2))
         return 0
@@ -331,7 +331,7 @@ def cmd_compare_articles(args: argparse.Namespace) -> int:
 
     if len(args.ids) < 2:
         raise QuestionError("Name at least two article ids to compare.")
-    result = compare_articles(_engine(args).article_views(args.ids))
+    result = compare_articles(_engine(args).library.article_views(args.ids))
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
@@ -358,7 +358,7 @@ def cmd_stories(args: argparse.Namespace) -> int:
 
     engine = _engine(args)
     entries = {e.article.id: e.article for e in engine.articles()}
-    for number, group in enumerate(stories(engine.article_views()), 1):
+    for number, group in enumerate(stories(engine.library.article_views()), 1):
         print(f"story {number}: " + " | ".join(f"{entries[i].outlet} {entries[i].date} ({i})" for i in group))
     return 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rag.lexical import SPEAKER_QUESTION, speaker_asked
+from rag.understand import SPEAKER_QUESTION, speaker_asked
 
 LEADING_CONNECTIVE = re.compile(r"^(?:and|but|so|also|then|ok(?:ay)?|now)\b[\s,]*", re.IGNORECASE)
 WHAT_ABOUT = re.compile(r"^(?:what|how)\s+about\s+(?P<topic>.+?)\??$", re.IGNORECASE)

@@ -18,7 +18,7 @@ from tqdm import tqdm
 from rag.answer import Answer
 from rag.citation_quality import CitationCounts, citation_counts
 from rag.corpus import CorpusError, read_text
-from rag.engine import RETRIEVAL_MODES, Engine
+from rag.engine import Engine
 
 KINDS = ("fact", "attribution", "compare", "unanswerable", "cross_article")
 QA_FIELDS = {
@@ -32,6 +32,13 @@ QA_FIELDS = {
     "abstain": bool,
 }
 RETRIEVAL_DEPTH = 10
+# Retrieval variants measured side by side: which candidate sources, and whether the reranker orders them.
+RETRIEVAL_MODES = {
+    "dense": {"lexical": False, "rerank": False},
+    "bm25": {"dense": False, "rerank": False},
+    "hybrid": {"rerank": False},
+    "hybrid+rerank": {},
+}
 SYSTEMS = ("ours", "baseline")
 
 
@@ -108,8 +115,10 @@ def run_row(engine: Engine, ask: Callable[[str], Answer], row: dict, with_ranks:
     answer = ask(row["question"])
     result = judge(row, answer, time.perf_counter() - started)
     if with_ranks and row["evidence"]:
-        for mode in RETRIEVAL_MODES:
-            hits = engine.retrieve(row["question"], RETRIEVAL_DEPTH, mode=mode)
+        query = engine.library.query(row["question"])
+        for mode, parts in RETRIEVAL_MODES.items():
+            pipeline = engine.library.pipeline(RETRIEVAL_DEPTH, **parts)
+            hits = pipeline.retrieve(query) if pipeline else []
             result.ranks[mode] = _evidence_rank([h.node.get_content() for h in hits], row["evidence"])
     return result
 

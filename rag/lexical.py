@@ -24,28 +24,6 @@ QUESTION_WORDS = frozenset(
     """.split()
 )
 
-REPORTING_VERBS = (
-    r"(?:say|said|tell|told|think|warn|warned|claim|argue|believe|mean|propose|admit|state|announce|reply|respond)"
-)
-SPEAKER_QUESTION = re.compile(
-    r"^(?:what|how|why)\s+(?:did|does|do|has|have|had)\s+"
-    r"(?P<speaker>(?:(?!\b(?:what|which|who|whom|that|with|about|and|or)\b)[^?,;])+?)\s+" + REPORTING_VERBS + r"\b",
-    re.IGNORECASE,
-)
-
-SPEAKER_CHECK = re.compile(
-    r"^(?:did|does|do|has|have|had|was|is)\s+(?P<speaker>(?:(?!\b(?:what|which|who|that)\b)[^?,;])+?)\s+"
-    + REPORTING_VERBS
-    + r"\b(?:\s+that)?(?P<claim>.+)$",
-    re.IGNORECASE,
-)
-SOURCES_QUESTION = re.compile(
-    r"\b(?:which|what|whose)\s+(?:sources|people|officials|outlets|voices)\b"
-    r"|\bwho\s+(?:is|are|was|were|gets?)\s+(?:quoted|cited)\b"
-    r"|\bsources?\b.*\b(?:rel(?:y|ies)|cite[sd]?|quote[sd]?|use[sd]?)\b",
-    re.IGNORECASE,
-)
-
 
 @cache
 def _stemmer() -> Stemmer.Stemmer:
@@ -79,23 +57,6 @@ def _same_root(a: str, b: str) -> bool:
 
 def matched(wanted: set[str], present: set[str]) -> set[str]:
     return {w for w in wanted if w in present or any(_same_root(w, p) for p in present)}
-
-
-def sources_asked(question: str) -> bool:
-    """ "Which sources does the article rely on?", "Who is quoted?" (about no one named in particular)."""
-    return bool(SOURCES_QUESTION.search(question)) and not name_terms(question)
-
-
-def speaker_check(question: str) -> tuple[str, str] | None:
-    """(speaker, claim) of "Did X say that …?" questions, which may put words in the wrong mouth."""
-    match = SPEAKER_CHECK.match(question.strip())
-    return (match["speaker"], match["claim"].strip(" ?")) if match else None
-
-
-def speaker_asked(question: str) -> str | None:
-    """The speaker in "What did X say / tell / warn …?" questions, whose words must all be found together."""
-    match = SPEAKER_QUESTION.match(question.strip())
-    return match["speaker"] if match else None
 
 
 def recall(wanted: set[str], present: set[str]) -> float:

@@ -78,6 +78,17 @@ class VisibleUnits(BaseNodePostprocessor):
         ]
 
 
+class FirstN(BaseNodePostprocessor):
+    """The first n candidates as they come (the last step of pipelines that do not rerank)."""
+
+    n: int = Field(default=5)
+
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
+        return nodes[: self.n]
+
+
 class QuestionAwareReranker(BaseNodePostprocessor):
     """Reorders candidates by cosine + weighted recall of the question's names and content words.
 

@@ -5,9 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import QUOTED, Answer, QuestionError, excerpts, verify
+from rag import answers
+from rag.answer import QUOTED, Answer, QuestionError, excerpts
 from rag.engine import Engine
 from rag.evaluate import load_qa
+from rag.verify import verify
 from tests.conftest import SEED_ID, article_file
 
 QA_FILE = "eval/qa-seed.jsonl"
@@ -164,10 +166,10 @@ def test_an_answer_that_fails_verification_is_withheld_and_not_marked_verified(
     assert genuine.verified and genuine.citations
     forged = dataclasses.replace(genuine.citations[0], text=genuine.citations[0].text + " and a NATO official agreed")
 
-    def compose_forged(*_: object, **__: object) -> Answer:
+    def forged_fact(*_: object) -> Answer:
         return Answer(genuine.question, genuine.answer, False, [forged, *genuine.citations[1:]])
 
-    monkeypatch.setattr(Engine, "_compose", compose_forged)
+    monkeypatch.setitem(answers.ANSWERERS, "fact", forged_fact)
     withheld = seeded_engine.ask("Who warned of another mobilization wave?")
     assert withheld.abstained and not withheld.verified and "failed verification" in withheld.answer
 

@@ -41,7 +41,7 @@ def test_stance_words_decide_a_position(text: str, position: str) -> None:
 
 
 def test_seed_actor_table_keeps_exact_phrases_and_evidence(story_engine: Engine) -> None:
-    rows = {row.actor: row for row in story_engine.actor_table(article_ids=[SEED_ID])}
+    rows = {row.actor: row for row in story_engine.library.actor_table(article_ids=[SEED_ID])}
     germany = rows["Germany"]
     assert germany.position == "opposes" and germany.phrases == ["Berlin"]
     assert germany.evidence[0].reported_by.startswith("attributed by The Times (citing")
@@ -55,8 +55,8 @@ def test_seed_actor_table_keeps_exact_phrases_and_evidence(story_engine: Engine)
 
 
 def test_topic_keeps_only_evidence_about_it(story_engine: Engine) -> None:
-    everything = sum(len(r.evidence) for r in story_engine.actor_table(article_ids=[SEED_ID]))
-    on_topic = story_engine.actor_table("Moscow rejecting Western peacekeepers", [SEED_ID])
+    everything = sum(len(r.evidence) for r in story_engine.library.actor_table(article_ids=[SEED_ID]))
+    on_topic = story_engine.library.actor_table("Moscow rejecting Western peacekeepers", [SEED_ID])
     assert 0 < sum(len(r.evidence) for r in on_topic) < everything
 
 
@@ -81,7 +81,7 @@ def test_comparison_questions_get_side_by_side_cited_answers(
 
 
 def test_outlets_covering_one_story_are_compared(story_engine: Engine) -> None:
-    result = compare_articles(story_engine.article_views([COURIER, WIRE]))
+    result = compare_articles(story_engine.library.article_views([COURIER, WIRE]))
     pair = result["pairs"][0]
     assert len(pair["shared"]) >= 4 and pair["only_a"] and pair["only_b"]
     differences = [d for shared in pair["shared"] for d in shared["attribution_differences"]]
@@ -103,7 +103,7 @@ def test_spelling_variants_of_names_are_found() -> None:
 
 
 def test_articles_on_one_event_form_a_story(story_engine: Engine) -> None:
-    assert sorted(stories(story_engine.article_views()), key=len) == [[SEED_ID], [COURIER, WIRE]]
+    assert sorted(stories(story_engine.library.article_views()), key=len) == [[SEED_ID], [COURIER, WIRE]]
 
 
 def test_compare_commands(story_engine: Engine) -> None:

@@ -1,6 +1,7 @@
 import pytest
 
-from rag.lexical import content_terms, matched, name_terms, speaker_asked
+from rag.lexical import content_terms, matched, name_terms
+from rag.understand import speaker_asked
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,8 @@ BRIDGE = "Mayor Ana Ortiz said the Eastport bridge would open in May.\n"
 
 
 def bm25_versions(engine: Engine, question: str) -> set[tuple[str, str]]:
-    hits = engine.retrieve(question, top_k=10, mode="bm25")
+    pipeline = engine.library.pipeline(10, dense=False, rerank=False)
+    hits = pipeline.retrieve(engine.library.query(question)) if pipeline else []
     return {(hit.node.metadata["article_id"], hit.node.metadata["content_hash"]) for hit in hits}
 
 
@@ -19,13 +20,13 @@ def bm25_versions(engine: Engine, question: str) -> set[tuple[str, str]]:
 def reads(fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[list[str] | None]:
     """Which articles the lexical index reads from the store: None means every unit (a full build)."""
     done: list[list[str] | None] = []
-    read_units = fresh_engine._stored_units
+    read_units = fresh_engine.library.stored_units
 
     def recorded(article_ids: Iterable[str] | None) -> list:
         done.append(None if article_ids is None else sorted(article_ids))
         return read_units(article_ids)
 
-    monkeypatch.setattr(fresh_engine, "_stored_units", recorded)
+    monkeypatch.setattr(fresh_engine.library, "stored_units", recorded)
     return done
 
 

@@ -55,6 +55,7 @@ REGIONS: dict[str, tuple[str, ...]] = {
     "Balkans": ("Balkans", "Balkan"),
     "Gulf states": ("Gulf states", "Gulf Arab states"),
     "Caribbean": ("Caribbean",),
+    "the West": ("West", "Western", "Westerners"),
     "Pacific islands": ("Pacific islands", "Pacific Island"),
 }
 ORGANISATIONS: dict[str, tuple[str, ...]] = {

@@ -14,9 +14,10 @@ from rag.compare.articles import compare_articles, stories
 from rag.config import go_offline
 from rag.conversation import standalone_question
 from rag.corpus import CorpusError, new_article, parse_article, read_text, slugify
-from rag.engine import DEFAULT_TOP_K, NOTHING_INDEXED, Engine
+from rag.engine import NOTHING_INDEXED, Engine
 from rag.speakers import speaker_table
 from rag.store import CatalogEntry
+from rag.understand import DEFAULT_TOP_K
 from ui.render import CSS, actor_table_html, article_view, articles_comparison_html, citation_choices
 
 go_offline()
@@ -198,17 +199,17 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
         )
 
     def compare_actors(topic: str, scope: list[str] | None) -> str:
-        rows = engine.actor_table(topic.strip() or None, scope or None)
+        rows = engine.library.actor_table(topic.strip() or None, scope or None)
         return actor_table_html([row.to_dict() for row in rows])
 
     def compare_outlets(ids: list[str] | None) -> str:
         if not ids or len(ids) < 2:
             return "<p>Choose two or more articles.</p>"
-        return articles_comparison_html(compare_articles(engine.article_views(ids)))
+        return articles_comparison_html(compare_articles(engine.library.article_views(ids)))
 
     def story_lines() -> str:
         titles = {e.article.id: f"{e.article.outlet} {e.article.date}" for e in engine.articles()}
-        return "\n".join(" | ".join(titles[i] for i in group) for group in stories(engine.article_views()))
+        return "\n".join(" | ".join(titles[i] for i in group) for group in stories(engine.library.article_views()))
 
     initial = engine.articles()
     with gr.Blocks(title="News discourse Q&A") as page:

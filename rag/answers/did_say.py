@@ -1,0 +1,53 @@
+""" "Did X say Y?": find who the articles say said Y, and confirm or correct the speaker in their words."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rag.answer import Answer, abstention
+from rag.answers.compose import compose
+from rag.answers.gate import unanswered_reason
+from rag.answers.speakers import speaks_for
+from rag.attribution.spans import Attribution
+from rag.lexical import content_terms, recall
+from rag.library import Library
+from rag.understand import Plan
+
+UNATTRIBUTED = "The article reports this without attributing it to anyone."
+
+
+def closest_attribution(claim: str, candidates: list[Attribution]) -> Attribution | None:
+    """The attribution whose content shares most of the claim's words."""
+    terms = content_terms(claim)
+    scored = [(recall(terms, content_terms(a.content.text)), a) for a in candidates]
+    best = max(scored, key=lambda pair: pair[0], default=(0.0, None))
+    return best[1] if best[0] > 0 else None
+
+
+def verdict(asked: str, attribution: Attribution) -> str:
+    """Confirm the speaker, or correct it with the article's own words."""
+    speaker = attribution.speaker
+    asked_plain = asked.strip().strip('“”"«»')
+    if speaker is None:
+        cue = attribution.cue.text
+        return f"The article reports this without naming a source (cue “{cue}”), not as said by {asked_plain}."
+    if speaks_for(asked, attribution):
+        return f"Yes: the article attributes this to “{speaker.text}” (cue “{attribution.cue.text}”)."
+    return (
+        f"No: the article does not attribute this to {asked_plain}; it attributes it to “{speaker.text}” "
+        f"(cue “{attribution.cue.text}”)."
+    )
+
+
+def answer(plan: Plan, library: Library) -> Answer:
+    claim, asked = plan.claim or plan.question, plan.speaker or ""
+    hits = library.retrieve(claim, plan.top_k, plan.scope)
+    reason = unanswered_reason(claim, hits, library.actor_names())
+    if reason:
+        return abstention(plan.question, reason)
+    top = hits[0].node.metadata
+    in_unit = library.attributions_by_unit({top["article_id"]}).get((top["article_id"], int(top["unit"])), [])
+    attribution = closest_attribution(claim, in_unit)
+    if attribution is None:
+        return replace(compose(claim, hits[:1], library, UNATTRIBUTED, 1), question=plan.question)
+    return replace(compose(claim, hits[:1], library, verdict(asked, attribution), 1), question=plan.question)
