@@ -162,7 +162,11 @@ class Library:
             article_ids=frozenset(article_ids) if article_ids else None,
             units=frozenset(units) if units is not None else None,
         )
-        last = QuestionAwareReranker(vectors_for=self._vectors, top_n=top_k) if rerank else FirstN(n=top_k)
+        last = (
+            QuestionAwareReranker(vectors_for=self._vectors, actors=self.actor_names(), top_n=top_k)
+            if rerank
+            else FirstN(n=top_k)
+        )
         return RetrieverQueryEngine(retriever, NoText(llm=MockLLM()), node_postprocessors=[visible, last])
 
     def retrieve(

@@ -23,6 +23,7 @@ from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 from llama_index.core.vector_stores.utils import metadata_dict_to_node
 from llama_index.retrievers.bm25 import BM25Retriever
 
+from rag.actors.names import ActorNames
 from rag.lexical import content_terms, name_terms, recall
 
 # Chosen on eval/qa-seed.jsonl (hit@1 0.84 dense, 0.90 fused, 0.94 reranked); see the README's figures.
@@ -90,13 +91,15 @@ class FirstN(BaseNodePostprocessor):
 
 
 class QuestionAwareReranker(BaseNodePostprocessor):
-    """Reorders candidates by cosine + weighted recall of the question's names and content words.
+    """Reorders candidates by cosine + weighted recall of the question's names and content words (a name
+    counts as present when the candidate names its actor otherwise).
 
     Each hit's score becomes that combined score; `metadata["cosine"]` keeps the raw similarity, which
     the answerer uses to decide whether the corpus answers the question at all.
     """
 
     vectors_for: Callable[[list[str]], dict[str, list[float]]] = Field(exclude=True)
+    actors: ActorNames = Field(exclude=True, description="names that stand for one actor ('La Paz' for Bolivia)")
     top_n: int = Field(default=5)
 
     def _postprocess_nodes(
@@ -111,7 +114,8 @@ class QuestionAwareReranker(BaseNodePostprocessor):
         rescored = []
         for hit in nodes:
             cosine = float(np.dot(query, vectors[hit.node.node_id]))
-            present = content_terms(hit.node.get_content())
+            text = hit.node.get_content()
+            present = content_terms(f"{text} {self.actors.named_in(query_bundle.query_str, text)}")
             score = cosine + NAME_WEIGHT * recall(names, present) + TERM_WEIGHT * recall(terms, present)
             hit.node.metadata["cosine"] = cosine
             rescored.append(NodeWithScore(node=hit.node, score=score))

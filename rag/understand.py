@@ -16,7 +16,7 @@ from rag.actors.names import ActorNames
 from rag.lexical import name_terms
 
 Kind = Literal["fact", "who_said", "did_say", "sources", "actors"]
-Expects = Literal["time", "person", "number", "place"]
+Expects = Literal["time", "number", "place"]
 DEFAULT_TOP_K = 5
 
 REPORTING_VERBS = (
@@ -49,10 +49,9 @@ STANCE_ASKED = {
 }
 ACTOR_WORDS = re.compile(r"\b(?:actors?|countries|states|sides?|governments?|who)\b", re.IGNORECASE)
 EXPECTS: dict[Expects, re.Pattern[str]] = {
-    "time": re.compile(r"^(?:when\b|(?:on |in )?what (?:time|day|date|month|year)\b)", re.IGNORECASE),
+    "time": re.compile(r"^(?:when\b|(?:on |in )?(?:what|which) (?:time|day|date|month|year)\b)", re.IGNORECASE),
     "number": re.compile(r"^how (?:many|much)\b", re.IGNORECASE),
     "place": re.compile(r"^where\b", re.IGNORECASE),
-    "person": re.compile(r"^(?:who(?:m|se)?\b|which (?:newspaper|outlet|official|person|people|group)\b)", re.I),
 }
 
 

@@ -13,7 +13,7 @@ from rag.attribution.extract import parse
 SEED = Path("corpus/mna-2025-02-01-eu-divided-over-western-troops.md").read_text(encoding="utf-8")
 UNION_STORY = (
     "Union leader Marta Kell said the strike would go on. Kell told reporters the offer was an insult. "
-    "The Liberal Democrats oppose the plan, and the European Commission declined to comment. "
+    "The Liberal Democrats oppose the plan, and the European Fisheries Council declined to comment. "
     "The Coastal Freight Authority (CFA) said nothing; the CFA rarely does."
 )
 
@@ -64,7 +64,8 @@ def test_a_phrase_speaks_for_its_place_first_and_its_person_too(seed_names: Acto
 def test_one_person_is_one_actor_and_longer_names_win(union_names: ActorNames) -> None:
     for phrase in ("union leader Marta Kell", "Union leader Marta Kell", "Kell"):
         assert union_names.actor_of(phrase) == "Marta Kell"
-    assert union_names.actor_of("the European Commission") == "European Commission"
+    assert union_names.actor_of("the European Fisheries Council") == "European Fisheries Council"
+    assert union_names.actor_of("the European Commission") == "European Union"
     assert union_names.actor_of("the CFA") == "Coastal Freight Authority"
     assert union_names.actor_of("The alliance") is None and union_names.actor_of("NATO") == "NATO"
     found = union_names.actors_in("Ottawa, Berlin, Mexico City and the Liberal Democrats oppose it")
@@ -73,10 +74,10 @@ def test_one_person_is_one_actor_and_longer_names_win(union_names: ActorNames) -
 
 def test_a_maintainers_alias_file_merges_and_renames(tmp_path: Path, union_names: ActorNames) -> None:
     aliases = tmp_path / "actors.yaml"
-    aliases.write_text("Marta Kell: [the union chief]\nEuropean Union: [European Commission, Brussels]\n")
+    aliases.write_text("Fisheries Europe: [European Fisheries Council, Brussels]\n")
     names = ActorNames([*place_names(), *article_names(parse(UNION_STORY)), *read_alias_file(aliases)])
-    assert names.actor_of("the European Commission") == "European Union"
-    assert names.actor_of("Brussels") == "European Union", "an alias overrides the gazetteer"
+    assert names.actor_of("the European Fisheries Council") == "Fisheries Europe"
+    assert names.actor_of("Brussels") == "Fisheries Europe", "an alias overrides the gazetteer"
     assert names.actors("Belgium") == {"Belgium"}
 
 
@@ -97,3 +98,8 @@ def test_acronyms_match_only_in_capitals(seed_names: ActorNames) -> None:
     assert seed_names.actor_of("WHO experts") == "World Health Organization"
     assert seed_names.actor_of("Who said it?") is None
     assert seed_names.actor_of("Let us know") is None and seed_names.actor_of("US troops") == "United States"
+
+
+def test_an_organisation_named_for_a_country_also_speaks_for_it() -> None:
+    names = ActorNames([*place_names(), Name("Chilean Energy", "Chilean Energy", "ORG")])
+    assert names.actors_of("Chilean Energy Minister Tomás Herrera") == ["Chilean Energy", "Chile"]

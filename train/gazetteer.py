@@ -35,6 +35,11 @@ EXTRA: dict[str, tuple[str, ...]] = {
     "Czechia": ("Czech Republic",),
     "North Korea": ("Pyongyang",),
     "Israel": ("Jerusalem",),
+    # Seats of government other than the official capital.
+    "Bolivia": ("La Paz",),
+    "Ivory Coast": ("Abidjan", "Côte d'Ivoire"),
+    "South Africa": ("Cape Town",),
+    "Tanzania": ("Dar es Salaam",),
 }
 RENAME = {
     "Vatican City State": "Vatican City",
@@ -59,7 +64,14 @@ REGIONS: dict[str, tuple[str, ...]] = {
     "Pacific islands": ("Pacific islands", "Pacific Island"),
 }
 ORGANISATIONS: dict[str, tuple[str, ...]] = {
-    "European Union": ("European Union", "EU", "E.U."),
+    "European Union": (
+        "European Union",
+        "EU",
+        "E.U.",
+        "European Commission",
+        "European Parliament",
+        "European Council",
+    ),
     "United Nations": ("United Nations", "UN", "U.N."),
     "NATO": ("NATO", "North Atlantic Treaty Organization", "North Atlantic Treaty Organisation"),
     "African Union": ("African Union",),

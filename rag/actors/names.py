@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -22,8 +22,9 @@ MAX_NAME_WORDS = 8
 WORD = re.compile(r"(?:[A-Za-z]\.){2,}|[\w’'&.-]*\w")
 POSSESSIVE = re.compile(r"['’]s?$")
 # Ranks when one phrase names several actors: a place or group speaks for a person inside the phrase
-# ("Kremlin spokesman Dmitry Peskov" is Russia), an organisation for its member.
-KIND_RANK = {"alias": 0, "place": 0, "NORP": 0, "GPE": 0, "LOC": 0, "ORG": 1, "PERSON": 2}
+# ("Kremlin spokesman Dmitry Peskov" is Russia), an organisation for its member, and an organisation
+# named for a country before that country ("Chilean Energy" Ministry is itself first, then Chile).
+KIND_RANK = {"alias": 0, "place": 0, "NORP": 0, "GPE": 0, "LOC": 0, "ORG": 1, "nested": 1.5, "PERSON": 2}
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,19 @@ class ActorNames:
         return set(self._by_key.get(_key(name), {}))
 
     def find(self, text: str) -> list[Found]:
-        """Every name in a text, longest first and without overlaps, in reading order."""
-        words = list(WORD.finditer(text))
+        """Every name in a text, longest first and without overlaps, in reading order; after an
+        organisation or group whose name opens with a place ("Chilean Energy" Ministry, not "Organization
+        of American States"), that place as "nested"."""
+        found: list[Found] = []
+        for name in self._scan(text, 0, len(text), curated_only=False):
+            found.append(name)
+            if name.kind in ("ORG", "NORP"):
+                places = self._scan(text, name.start, name.end, curated_only=True)
+                found += [replace(p, kind="nested") for p in places[:1] if p.start == name.start and not p.possessive]
+        return found
+
+    def _scan(self, text: str, start: int, end: int, curated_only: bool) -> list[Found]:
+        words = list(WORD.finditer(text, start, end))
         found: list[Found] = []
         i = 0
         while i < len(words):
@@ -114,13 +126,14 @@ class ActorNames:
                 i += 1
                 continue
             for n in range(min(MAX_NAME_WORDS, len(words) - i), 0, -1):
-                start, end = words[i].start(), words[i + n - 1].end()
-                phrase = text[start:end]
-                candidates = self._by_key.get(_key(phrase))
+                first, last = words[i].start(), words[i + n - 1].end()
+                candidates = self._by_key.get(_key(text[first:last]))
                 if candidates and len(candidates) == 1:
                     actor, kind = next(iter(candidates.items()))
+                    if curated_only and kind not in ("alias", "place"):
+                        continue
                     possessive = bool(POSSESSIVE.search(words[i + n - 1][0]))
-                    found.append(Found(start, end, phrase, actor, kind, possessive))
+                    found.append(Found(first, last, text[first:last], actor, kind, possessive))
                     i += n
                     break
             else:
@@ -146,3 +159,9 @@ class ActorNames:
         for f in self.find(text):
             named.setdefault(f.actor, []).append(f.text)
         return named
+
+    def named_in(self, question: str, text: str) -> str:
+        """The question's own names for the actors a text names in other words ("Bolivia" when the
+        text says "La Paz"), so word-matching can count them as present."""
+        there = self.actors_in(text)
+        return " ".join(name for actor, names in self.actors_in(question).items() if actor in there for name in names)

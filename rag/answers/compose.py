@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rag.actors.names import ActorNames
 from rag.answer import Answer, Citation, abstention, cite
 from rag.answers.gate import unanswered_reason
 from rag.attribution.spans import Attribution, Span
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from llama_index.core.schema import NodeWithScore
 
     from rag.library import Library
+    from rag.understand import Expects
 
 MAX_CITED = 3
 # A unit is cited beside the best one when its reranked score is this close to the best's.
@@ -44,35 +46,46 @@ def speaker_line(n: int, attribution: Attribution, cited_start: int, cited_end: 
     return f"Speaker [{n}]: {who} · " + " · ".join(details)
 
 
-def choose_passages(question: str, hits: list[NodeWithScore], max_cited: int) -> list[NodeWithScore]:
-    """The best passage, those scoring close to it, and those naming an actor the others leave out.
+def choose_passages(
+    question: str, hits: list[NodeWithScore], max_cited: int, actors: ActorNames
+) -> list[NodeWithScore]:
+    """The best passage, then those naming an actor the chosen ones leave out, then those scoring close
+    to the best, in rank order.
 
     "Compare Peskov and Miroshnik" needs one passage per name even when the second scores lower.
     """
     best = hits[0]
     chosen = [best]
-    covered = content_terms(best.node.get_content())
     wanted = name_terms(question)
+
+    def names(hit: NodeWithScore) -> set[str]:
+        text = hit.node.get_content()
+        return content_terms(f"{text} {actors.named_in(question, text)}")
+
+    covered = names(best)
     for hit in hits[1:]:
-        if len(chosen) >= max_cited:
-            break
-        close = (hit.score or 0) >= (best.score or 0) - SCORE_MARGIN
-        names = content_terms(hit.node.get_content())
-        adds_actor = bool(matched(wanted - matched(wanted, covered), names))
-        if close or adds_actor:
+        if len(chosen) < max_cited and matched(wanted - matched(wanted, covered), names(hit)):
             chosen.append(hit)
-            covered |= names
-    return chosen
+            covered |= names(hit)
+    for hit in hits[1:]:
+        if len(chosen) < max_cited and hit not in chosen and (hit.score or 0) >= (best.score or 0) - SCORE_MARGIN:
+            chosen.append(hit)
+    return sorted(chosen, key=hits.index)
 
 
 def compose(
-    question: str, hits: list[NodeWithScore], library: Library, lead: str | None = None, max_cited: int = MAX_CITED
+    question: str,
+    hits: list[NodeWithScore],
+    library: Library,
+    lead: str | None = None,
+    max_cited: int = MAX_CITED,
+    expects: Expects | None = None,
 ) -> Answer:
     """Cite the best-supported units verbatim with their speakers, or abstain when they do not cover the question."""
-    reason = unanswered_reason(question, hits, library.actor_names())
+    reason = unanswered_reason(question, hits, library.actor_names(), expects)
     if reason:
         return abstention(question, reason)
-    chosen = choose_passages(question, hits, max_cited)
+    chosen = choose_passages(question, hits, max_cited, library.actor_names())
     article_ids = list(dict.fromkeys(hit.node.metadata["article_id"] for hit in chosen))
     articles = library.articles(article_ids)
     attributions = library.attributions_by_unit(set(article_ids))

@@ -12,7 +12,8 @@ from rag.understand import Plan
 
 
 def answer(plan: Plan, library: Library) -> Answer:
-    return compose(plan.question, library.retrieve(plan.question, plan.top_k, plan.scope), library)
+    hits = library.retrieve(plan.question, plan.top_k, plan.scope)
+    return compose(plan.question, hits, library, expects=plan.expects)
 
 
 def who_said(plan: Plan, library: Library) -> Answer:
@@ -21,4 +22,5 @@ def who_said(plan: Plan, library: Library) -> Answer:
     words = [w for w in re.findall(r"\w+", speaker) if len(w) > 3]
     scope = set(plan.scope) if plan.scope else None
     spoken = units_spoken_by(speaker, library.catalog.speaker_units(words, scope))
-    return compose(plan.question, library.retrieve(plan.question, plan.top_k, plan.scope, spoken or None), library)
+    hits = library.retrieve(plan.question, plan.top_k, plan.scope, spoken or None)
+    return compose(plan.question, hits, library, expects=plan.expects)

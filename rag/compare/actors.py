@@ -45,6 +45,9 @@ def stance(text: str) -> str:
     return "no stated position"
 
 
+CLAUSES = ("advcl", "conj", "parataxis", "ccomp")
+
+
 @dataclass(frozen=True)
 class Evidence:
     article_id: str
@@ -108,6 +111,17 @@ def _is_subject(tok: Token) -> bool:
     return _subject_head(tok).dep_ in ("nsubj", "nsubjpass")
 
 
+def _predicate(subject: Token) -> str:
+    """What the sentence says of its subject: the verb's words, without the subject and without clauses
+    that have a subject of their own ("Lima moved closer, while La Paz does not support the plan")."""
+    verb = subject.head
+    own_clauses = [
+        c for c in verb.children if c.dep_ in CLAUSES and any(g.dep_ in ("nsubj", "nsubjpass") for g in c.children)
+    ]
+    left_out = {t.i for t in subject.subtree} | {t.i for c in own_clauses for t in c.subtree}
+    return " ".join(t.text for t in verb.subtree if t.i not in left_out)
+
+
 def actor_rows(article: Article, attributions: list[Attribution], names: ActorNames) -> list[ActorRow]:
     """Every actor of one article with its evidence, in order of first appearance."""
     doc = parse(article.text)
@@ -145,8 +159,7 @@ def actor_rows(article: Article, attributions: list[Attribution], names: ActorNa
             actor = names.actor_of(phrase.text, possessive=False)
             if actor is None:
                 continue
-            subject = _subject_head(tok)
-            predicate = article.text[subject.right_edge.idx + len(subject.right_edge) : sent.end_char]
+            predicate = _predicate(_subject_head(tok))
             enclosing = [a for a in attributions if a.content.start <= tok.idx < a.content.end]
             reported = f"attributed by {_describe(enclosing[0])}" if enclosing else f"reported by {article.outlet}"
             add(actor, phrase, sentence_of(tok.idx), predicate, reported)
