@@ -12,13 +12,14 @@ from tests.test_cli import run_cli
 
 FIXTURES = Path("eval/fixtures/port-alder")
 COURIER, WIRE = "harbour-courier-port-alder-strike", "valdoria-daily-wire-port-alder-strike"
+LAUCA = "andes-courier-lauca-water-pact"
 
 
 @pytest.fixture(scope="module")
 def story_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     engine = make_engine(tmp_path_factory.mktemp("story-home"))
-    report = engine.ingest(["corpus", FIXTURES], progress=False)
-    assert len(report.added) == 3 and not report.errors
+    report = engine.ingest(["corpus", FIXTURES, Path("eval/fixtures/lauca")], progress=False)
+    assert len(report.added) == 4 and not report.errors
     return engine
 
 
@@ -52,6 +53,16 @@ def test_seed_actor_table_keeps_exact_phrases_and_evidence(story_engine: Engine)
     assert rows["European Union"].position == "no stated position"
     text = story_engine.catalog.get(SEED_ID).article.text
     assert all(text[e.sentence.start : e.sentence.end] == e.sentence.text for r in rows.values() for e in r.evidence)
+
+
+def test_a_story_without_europe_gets_its_actors_from_the_corpus(story_engine: Engine) -> None:
+    rows = {row.actor: row for row in story_engine.library.actor_table(article_ids=[LAUCA])}
+    assert rows["Bolivia"].position == "opposes" and {"La Paz", "Bolivian officials"} <= set(rows["Bolivia"].phrases)
+    assert rows["Chile"].position == "supports" and "Santiago" in rows["Chile"].phrases
+    assert rows["Green Future Party"].position == "opposes"
+    assert set(rows["Tomás Herrera"].phrases) == {"Chilean Energy Minister Tomás Herrera", "Herrera"}
+    assert {"Peru", "Carla Ruiz", "Iván Mamani", "Organization of American States"} <= rows.keys()
+    assert not {"Europe", "Russia", "NATO", "Ruiz", "Herrera", "United States", "The Andes Courier"} & rows.keys()
 
 
 def test_topic_keeps_only_evidence_about_it(story_engine: Engine) -> None:
@@ -103,7 +114,8 @@ def test_spelling_variants_of_names_are_found() -> None:
 
 
 def test_articles_on_one_event_form_a_story(story_engine: Engine) -> None:
-    assert sorted(stories(story_engine.library.article_views()), key=len) == [[SEED_ID], [COURIER, WIRE]]
+    found = stories(story_engine.library.article_views())
+    assert sorted(found, key=lambda group: (len(group), group)) == [[LAUCA], [SEED_ID], [COURIER, WIRE]]
 
 
 def test_compare_commands(story_engine: Engine) -> None:

@@ -1,0 +1,182 @@
+"""Each answer component on a plan built by hand, over an article held in memory: no Chroma, no encoder.
+
+`MemoryLibrary` offers the `Library` methods the components read, built from the real chunker, the
+real attribution extractor and the real actor names; it ranks units by shared words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pytest
+from llama_index.core.schema import NodeWithScore, TextNode
+
+from rag import answers
+from rag.actors.names import ActorNames, place_names
+from rag.answers import actors, did_say, fact, sources
+from rag.attribution.spans import Attribution
+from rag.chunking import chunk_article
+from rag.compare.actors import ActorRow, actor_rows
+from rag.corpus import Article, load_article
+from rag.ingest import analyse_article
+from rag.lexical import content_terms, recall
+from rag.store import StoredAttribution
+from rag.understand import Plan, understand
+from rag.verify import verify
+
+LAUCA = "eval/fixtures/lauca/andes-courier-lauca-water-pact.md"
+
+
+class MemoryLibrary:
+    def __init__(self, article: Article) -> None:
+        self.article = article
+        self.chunks = chunk_article(article)
+        analysis = analyse_article(article, self.chunks)
+        self.stored = [StoredAttribution(article.id, unit, a) for unit, a in analysis.attributions]
+        self.names = ActorNames([*place_names(), *analysis.names])
+        self.catalog = self
+
+    def actor_names(self) -> ActorNames:
+        return self.names
+
+    def retrieve(
+        self,
+        question: str,
+        top_k: int,
+        article_ids: Sequence[str] | None = None,
+        units: set[tuple[str, int]] | None = None,
+    ) -> list[NodeWithScore]:
+        terms = content_terms(question)
+        meta = {"article_id": self.article.id, "outlet": self.article.outlet, "title": self.article.title}
+        hits = [
+            NodeWithScore(
+                node=TextNode(
+                    text=c.text,
+                    metadata={**meta, "date": self.article.date, "unit": c.index, "start": c.start, "end": c.end},
+                ),
+                score=recall(terms, content_terms(c.text)),
+            )
+            for c in self.chunks
+            if units is None or (self.article.id, c.index) in units
+        ]
+        return sorted(hits, key=lambda h: -(h.score or 0))[:top_k]
+
+    def articles(self, article_ids: Iterable[str]) -> dict[str, Article]:
+        return {a: self.article for a in article_ids if a == self.article.id}
+
+    def attributions_by_unit(self, article_ids: set[str]) -> dict[tuple[str, int], list[Attribution]]:
+        grouped: dict[tuple[str, int], list[Attribution]] = {}
+        for item in self.stored:
+            grouped.setdefault((item.article_id, item.unit), []).append(item.attribution)
+        return grouped
+
+    def attributions(self, article_ids: set[str] | None = None) -> list[StoredAttribution]:
+        return self.stored
+
+    def speaker_units(self, words: list[str], article_ids: set[str] | None = None) -> dict[str, set[tuple[str, int]]]:
+        found: dict[str, set[tuple[str, int]]] = {}
+        for item in self.stored:
+            speaker = item.attribution.speaker.text.lower() if item.attribution.speaker else ""
+            if all(w.lower() in speaker for w in words):
+                found.setdefault(speaker, set()).add((item.article_id, item.unit))
+        return found
+
+    def unit_spans(self, keys: set[tuple[str, int]]) -> dict[tuple[str, int], tuple[int, int]]:
+        return {(self.article.id, c.index): (c.start, c.end) for c in self.chunks if (self.article.id, c.index) in keys}
+
+    def articles_about(self, question: str, top_k: int) -> set[str]:
+        return {self.article.id}
+
+    def actor_table(self, topic: str | None = None, article_ids: Sequence[str] | None = None) -> list[ActorRow]:
+        return actor_rows(self.article, [s.attribution for s in self.stored], self.names)
+
+
+@pytest.fixture(scope="module")
+def library() -> MemoryLibrary:
+    return MemoryLibrary(load_article(LAUCA))
+
+
+def shown(answer: answers.Answer, library: MemoryLibrary) -> str:
+    """The answer text, after checking it passes the verifier against the article."""
+    assert verify(answer, {library.article.id: library.article.text}) == []
+    return answer.answer
+
+
+def test_fact_cites_the_sentence_that_answers(library: MemoryLibrary) -> None:
+    answer = fact.answer(Plan("Which country has welcomed the draft?", "fact"), library)
+    assert not answer.abstained and "> Chile has welcomed the draft. [1]" in shown(answer, library)
+
+
+def test_fact_with_an_expected_type_abstains_without_one(library: MemoryLibrary) -> None:
+    plan = Plan("When did Chile welcome the draft?", "fact", actors={"Chile": ["Chile"]}, expects="time")
+    answer = fact.answer(plan, library)
+    assert answer.abstained and "gives a date or time" in answer.answer
+
+
+def test_who_said_cites_only_where_the_speaker_speaks(library: MemoryLibrary) -> None:
+    plan = Plan("What did Herrera say about the pact?", "who_said", speaker="Herrera")
+    text = shown(fact.who_said(plan, library), library)
+    assert "Speaker [1]: “Chilean Energy Minister Tomás Herrera” · cue “told reporters”" in text
+    assert "Rosa Quispe" not in text
+
+
+def test_did_say_corrects_the_speaker_in_the_articles_words(library: MemoryLibrary) -> None:
+    plan = Plan(
+        "Did Carla Ruiz say the pact could be signed by September?",
+        "did_say",
+        speaker="Carla Ruiz",
+        claim="the pact could be signed by September",
+    )
+    text = shown(did_say.answer(plan, library), library)
+    assert text.startswith("No: the article does not attribute this to Carla Ruiz;")
+    assert "“Chilean Energy Minister Tomás Herrera”" in text
+
+
+def test_sources_lists_every_speaker_with_a_citation(library: MemoryLibrary) -> None:
+    plan = Plan("Which sources does the article rely on?", "sources", scope=(library.article.id,))
+    text = shown(sources.answer(plan, library), library)
+    assert text.startswith("The Andes Courier (2025-06-10) relies on these sources:")
+    for speaker in (
+        "“Peruvian Foreign Minister Rosa Quispe”",
+        "“Deputy Minister Iván Mamani”",
+        "“Its leader, Carla Ruiz”",
+    ):
+        assert speaker in text
+
+
+def test_actors_sets_positions_side_by_side_with_a_negated_stance(library: MemoryLibrary) -> None:
+    plan = Plan("Compare the positions of Lima and La Paz.", "actors", actors={"Peru": ["Lima"], "Bolivia": ["La Paz"]})
+    text = shown(actors.answer(plan, library), library)
+    assert "Bolivia (as “La Paz”" in text and ": opposes [" in text
+    assert "> Lima and Santiago moved closer on Monday" in text
+
+
+def test_an_actor_comparison_with_nobody_to_compare_is_answered_as_its_fallback(library: MemoryLibrary) -> None:
+    plan = Plan("Compare the positions of Ecuador and Kell.", "actors", actors={"Ecuador": ["Ecuador"]})
+    assert actors.answer(plan, library) is None
+    assert answers.answer(plan, library).abstained
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "expects"),
+    [
+        ("What did Herrera say?", "who_said", None),
+        ("Did Ruiz say the deal was rushed?", "did_say", None),
+        ("Which sources does the article rely on?", "sources", None),
+        ("Compare Lima and La Paz.", "actors", None),
+        ("Which countries oppose the pact?", "actors", None),
+        ("When could the pact be signed?", "fact", "time"),
+        ("How many stations would Chile fund?", "fact", "number"),
+        ("Where are the next talks?", "fact", "place"),
+    ],
+)
+def test_a_question_is_understood_once_into_a_plan(
+    library: MemoryLibrary, question: str, kind: str, expects: str | None
+) -> None:
+    plan = understand(question, library.names)
+    assert (plan.kind, plan.expects) == (kind, expects)
+
+
+def test_the_plan_resolves_capitals_and_surnames_to_actors(library: MemoryLibrary) -> None:
+    plan = understand("Did Herrera and La Paz agree?", library.names)
+    assert plan.actors == {"Tomás Herrera": ["Herrera"], "Bolivia": ["La Paz"]}
