@@ -20,8 +20,6 @@ from rag.corpus import Article
 MAX_UNIT_CHARS = 1200
 MIN_UNIT_WORDS = 3
 
-# A scraper's date marker in front of the first sentence (" date 2025-02-01 Berlin opposes …").
-SCRAPE_DATE_MARKER = re.compile(r"^(?:date\s+)?\d{4}-\d{2}-\d{2}\s+(?=\S)", re.IGNORECASE)
 # A piece that continues the previous sentence rather than starting a new one.
 CONTINUATION_START = re.compile(r"^[\"“”‘’'«»(\[]?\s*[a-z]")
 # A pronoun speaker whose antecedent is in the sentence before ("This approach, they argue, …").
@@ -99,13 +97,6 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def body_start(text: str) -> int:
-    """Offset where the article proper begins, after leading white space and a scraper's date marker."""
-    stripped = text.lstrip()
-    marker = SCRAPE_DATE_MARKER.match(stripped)
-    return len(text) - len(stripped) + (marker.end() if marker else 0)
-
-
 def _belongs_to_previous(piece: str, prev: str) -> bool:
     if CONTINUATION_START.match(piece) or opens_quotation(prev):
         return True
@@ -122,12 +113,12 @@ def _same_paragraph(text: str, end: int, start: int) -> bool:
 
 def chunk_article(article: Article) -> list[Chunk]:
     """Split an article into sentence units (merging pieces that belong together) with exact offsets."""
-    text = article.text
+    text, body = article.text, article.body_start
     merged: list[list[int]] = []
     for start, end in sentence_spans(text):
-        if not merged:
-            marker = SCRAPE_DATE_MARKER.match(text[start:end])
-            start += marker.end() if marker else 0
+        if end <= body:
+            continue
+        start = max(start, body)
         if (
             merged
             and _same_paragraph(text, merged[-1][1], start)

@@ -18,7 +18,7 @@ import yaml
 MAX_ARTICLE_BYTES = 2 * 1024 * 1024
 ARTICLE_SUFFIXES = (".md", ".txt")
 REQUIRED_FIELDS = ("title", "outlet", "date")
-OPTIONAL_FIELDS = ("id", "url", "language")
+OPTIONAL_FIELDS = ("id", "url", "language", "preamble")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*(?:\r?\n|\Z)", re.DOTALL | re.MULTILINE)
 
@@ -44,6 +44,7 @@ class Article:
     url: str | None = None
     language: str = "en"
     source: str = ""
+    preamble: str = ""  # text a scraper put before the article proper (" date 2025-02-01 …"): kept, never indexed
 
     @property
     def content_hash(self) -> str:
@@ -57,6 +58,15 @@ class Article:
     def body_hash(self) -> str:
         """Identifies the same text filed twice under different ids or metadata."""
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    @property
+    def body_start(self) -> int:
+        """Offset where the article proper begins: after leading white space and the preamble."""
+        lead = len(self.text) - len(self.text.lstrip())
+        if not self.preamble or not self.text.startswith(self.preamble, lead):
+            return lead
+        after = lead + len(self.preamble)
+        return after + len(self.text[after:]) - len(self.text[after:].lstrip())
 
     def metadata(self) -> dict[str, str]:
         return {k: v for k, v in asdict(self).items() if k != "text" and v is not None}
@@ -120,6 +130,9 @@ def parse_article(text: str, source: str | Path, default_id: str | None = None) 
     body = text[match.end() :]
     if not body.strip():
         raise CorpusError(source, "article body is empty")
+    preamble = str(meta.get("preamble") or "")
+    if preamble and not body.lstrip().startswith(preamble):
+        raise CorpusError(source, f"preamble {preamble[:40]!r} is not how the body begins; copy it from the body")
     article_id = str(meta.get("id") or default_id or "").strip()
     if not ID_PATTERN.match(article_id):
         raise CorpusError(source, f"id {article_id!r} must be lower-case letters, digits, '.', '_' or '-' (max 128)")
@@ -132,6 +145,7 @@ def parse_article(text: str, source: str | Path, default_id: str | None = None) 
         language=_single_line(meta.get("language") or "en", "language", source),
         text=body,
         source=str(source),
+        preamble=preamble,
     )
 
 
@@ -193,6 +207,8 @@ def render_article_file(article: Article) -> str:
     if article.url:
         meta["url"] = article.url
     meta["language"] = article.language
+    if article.preamble:
+        meta["preamble"] = article.preamble
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
     return f"---\n{front}---\n{article.text}"
 

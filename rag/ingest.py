@@ -99,7 +99,9 @@ def analyse_article(article: Article, chunks: list[Chunk]) -> Analysis:
         return next((c.index for c in chunks if c.start <= offset < c.end), None)
 
     doc = parse(article.text)
-    attributions = [(unit_of(a.cue.start), a) for a in extract_attributions(article.text, article.outlet, doc)]
+    attributions = [
+        (unit_of(a.cue.start), a) for a in extract_attributions(article.text, article.outlet, doc, article.body_start)
+    ]
     return Analysis(attributions, article_names(doc))
 
 

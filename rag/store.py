@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY,
@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS articles (
     url TEXT,
     language TEXT NOT NULL,
     source TEXT NOT NULL,
+    preamble TEXT NOT NULL,
     text TEXT NOT NULL,
     n_units INTEGER NOT NULL,
     ingested_at REAL NOT NULL
@@ -66,7 +67,7 @@ CREATE TABLE IF NOT EXISTS pending (article_id TEXT PRIMARY KEY);
 """
 # Pending "article" meaning: the catalog was reset, so any unit in Chroma may be an orphan.
 EVERY_ARTICLE = "*"
-ARTICLE_FIELDS = ("id", "title", "outlet", "date", "url", "language", "source", "text")
+ARTICLE_FIELDS = ("id", "title", "outlet", "date", "url", "language", "source", "preamble", "text")
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,7 @@ class Catalog:
                     ],
                 )
                 conn.execute(
-                    "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         article.id,
                         article.content_hash,
@@ -203,6 +204,7 @@ class Catalog:
                         article.url,
                         article.language,
                         article.source,
+                        article.preamble,
                         article.text,
                         n_units,
                         time.time(),

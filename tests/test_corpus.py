@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from rag.chunking import chunk_article
 from rag.config import PROJECT_ROOT
 from rag.corpus import MAX_ARTICLE_BYTES, CorpusError, article_files, load_article
 from tests.conftest import SEED_ARTICLE, SEED_ID, article_file
@@ -77,3 +78,14 @@ def test_folder_listing_skips_readme_and_other_files(tmp_path: Path) -> None:
     assert [p.name for p in article_files([tmp_path])] == ["a.txt", "b.md"]
     with pytest.raises(CorpusError, match="no such file"):
         article_files([tmp_path / "missing"])
+
+
+def test_a_declared_preamble_stays_in_the_text_but_is_never_a_unit(tmp_path: Path) -> None:
+    body = " date 2025-05-01 Officials in Eastmere said the ferry would resume in May.\n"
+    article = load_article(article_file(tmp_path, "ferry.md", body, preamble="date 2025-05-01"))
+    assert article.text == body and article.text[article.body_start :].startswith("Officials in Eastmere")
+    assert chunk_article(article)[0].text.startswith("Officials in Eastmere")
+    plain = load_article(article_file(tmp_path, "plain.md", body))
+    assert chunk_article(plain)[0].text.startswith("date 2025-05-01"), "nothing is guessed from the text"
+    with pytest.raises(CorpusError, match="preamble 'dated' is not how the body begins"):
+        load_article(article_file(tmp_path, "wrong.md", body, preamble="dated"))

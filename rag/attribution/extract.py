@@ -37,7 +37,7 @@ from rag.attribution.lexicon import (
 )
 from rag.attribution.spans import Attribution, ChainLink, SourceKind, Span, quote_spans, quote_type
 from rag.attribution.tagger import RoleSpan, group, tagger
-from rag.chunking import body_start, sentence_spans
+from rag.chunking import sentence_spans
 from rag.config import go_offline
 
 if TYPE_CHECKING:
@@ -519,13 +519,15 @@ def _combine(text: str, tagged: list[_Draft], rules: list[_Draft]) -> list[_Draf
     return _unique(kept + [d for d in tagged if not claimed(d)])
 
 
-def extract_attributions(text: str, publisher: str | None = None, doc: Doc | None = None) -> list[Attribution]:
+def extract_attributions(
+    text: str, publisher: str | None = None, doc: Doc | None = None, start: int = 0
+) -> list[Attribution]:
     """Every attribution in a text, in reading order; `publisher` ends each reporting chain.
 
-    `doc` is the text's `parse`, when the caller has it already.
+    `doc` is the text's `parse`, when the caller has it already; `start` is where the article proper
+    begins (`Article.body_start`): no span reaches before it.
     """
     doc = doc if doc is not None else parse(text)
-    start = body_start(text)
     drafts = [draft for sent in doc.sents for draft in _sentence_drafts(text, sent, start)]
     rules = _unique(drafts + _continuations(text, doc, drafts))
     drafts = _without_trailing_relays(text, _combine(text, _tagged_drafts(text, start), rules))

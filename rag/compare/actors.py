@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from rag.actors.names import ActorNames
 from rag.attribution.extract import parse
 from rag.attribution.spans import Attribution, Span
-from rag.chunking import body_start
 from rag.compare.lexicon import ACTOR_HEADS, NEGATED, NEGATION, NEGATION_WINDOW, POSITIONS, STANCE_MARKERS
 from rag.corpus import Article
 
@@ -127,7 +126,7 @@ def actor_rows(article: Article, attributions: list[Attribution], names: ActorNa
     doc = parse(article.text)
     relays = {link.text for a in attributions for link in a.chain if link.role != "speaker"}
     outlets = {names.actor_of(o) or o for o in {article.outlet, *relays}}
-    start = body_start(article.text)
+    start = article.body_start
     rows: dict[str, ActorRow] = {}
 
     def add(actor: str, phrase: Span, sentence: Span, stance_text: str, reported_by: str) -> None:
