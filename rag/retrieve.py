@@ -110,12 +110,13 @@ class QuestionAwareReranker(BaseNodePostprocessor):
         query = np.asarray(query_bundle.embedding)
         vectors = self.vectors_for([hit.node.node_id for hit in nodes])
         names = name_terms(query_bundle.query_str)
+        asked = self.actors.actors_in(query_bundle.query_str)
         terms = content_terms(query_bundle.query_str)
         rescored = []
         for hit in nodes:
             cosine = float(np.dot(query, vectors[hit.node.node_id]))
             text = hit.node.get_content()
-            present = content_terms(f"{text} {self.actors.named_in(query_bundle.query_str, text)}")
+            present = content_terms(f"{text} {self.actors.named_in(asked, text)}")
             score = cosine + NAME_WEIGHT * recall(names, present) + TERM_WEIGHT * recall(terms, present)
             hit.node.metadata["cosine"] = cosine
             rescored.append(NodeWithScore(node=hit.node, score=score))

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from rag.actors.names import ActorNames
-from rag.lexical import name_terms
+from rag.attribution.extract import nlp
+from rag.attribution.lexicon import CUE_VERBS, XCOMP_CUES
+from rag.lexical import QUESTION_WORDS, content_terms, name_terms
 
 Kind = Literal["fact", "who_said", "did_say", "sources", "actors"]
 Expects = Literal["time", "number", "place"]
@@ -48,6 +50,11 @@ STANCE_ASKED = {
     "concerned": re.compile(r"\b(?:worr\w*|concern\w*|fear\w*)\b", re.IGNORECASE),
 }
 ACTOR_WORDS = re.compile(r"\b(?:actors?|countries|states|sides?|governments?|who)\b", re.IGNORECASE)
+LIGHT_VERBS = frozenset("be do have make get take give go come happen".split())
+# Verbs that ask about the article's wording rather than the events ("What verb introduces …", "see it the same way").
+TEXT_VERBS = frozenset(
+    "see view introduce use call name describe mention quote cite attribute refer include rely".split()
+)
 EXPECTS: dict[Expects, re.Pattern[str]] = {
     "time": re.compile(r"^(?:when\b|(?:on |in )?(?:what|which) (?:time|day|date|month|year)\b)", re.IGNORECASE),
     "number": re.compile(r"^how (?:many|much)\b", re.IGNORECASE),
@@ -67,6 +74,22 @@ class Plan:
     stances: tuple[str, ...] = ()  # "Who opposes …?"
     expects: Expects | None = None
     fallback: Kind = "fact"  # the kind to answer as when an actor comparison finds no actors to compare
+    words: frozenset[str] = frozenset()  # stemmed content words
+    names: frozenset[str] = frozenset()  # stemmed capitalised words: what the answer must be about
+    predicate: tuple[str, str] | None = None  # the main verb or adjective as written, and its lemma
+
+
+def predicate(question: str) -> tuple[str, str] | None:
+    """The question's main verb or predicate adjective ("won", "reluctant") with its lemma, unless it
+    only shapes the question ("is", "did", "see") or asks for speech ("say", "warn": attribution answers those)."""
+    root = next(iter(nlp()(question).sents)).root
+    if root.pos_ == "AUX" or root.lemma_.lower() in LIGHT_VERBS:
+        root = next((c for c in root.children if c.dep_ == "acomp" and c.pos_ == "ADJ"), root)
+    lemma = root.lemma_.lower()
+    shapes_question = lemma in LIGHT_VERBS or lemma in TEXT_VERBS or lemma in QUESTION_WORDS
+    if root.pos_ not in ("VERB", "ADJ") or shapes_question or lemma in CUE_VERBS or lemma in XCOMP_CUES:
+        return None
+    return root.text, lemma
 
 
 def speaker_asked(question: str) -> str | None:
@@ -114,4 +137,7 @@ def understand(
         stances=stances,
         expects=next((e for e, pattern in EXPECTS.items() if pattern.search(question)), None),
         fallback=specific,
+        words=frozenset(content_terms(question)),
+        names=frozenset(name_terms(question)),
+        predicate=predicate(question),
     )

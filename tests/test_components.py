@@ -7,6 +7,7 @@ real attribution extractor and the real actor names; it ranks units by shared wo
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import pytest
 from llama_index.core.schema import NodeWithScore, TextNode
@@ -19,9 +20,9 @@ from rag.chunking import chunk_article
 from rag.compare.actors import ActorRow, actor_rows
 from rag.corpus import Article, load_article
 from rag.ingest import analyse_article
-from rag.lexical import content_terms, recall
+from rag.lexical import content_terms, name_terms, recall
 from rag.store import StoredAttribution
-from rag.understand import Plan, understand
+from rag.understand import Kind, Plan, understand
 from rag.verify import verify
 
 LAUCA = "eval/fixtures/lauca/andes-courier-lauca-water-pact.md"
@@ -96,6 +97,13 @@ def library() -> MemoryLibrary:
     return MemoryLibrary(load_article(LAUCA))
 
 
+def hand_plan(question: str, kind: Kind, **fields: Any) -> Plan:
+    """A plan written by hand; only its word sets are computed, as `understand` would."""
+    return Plan(
+        question, kind, words=frozenset(content_terms(question)), names=frozenset(name_terms(question)), **fields
+    )
+
+
 def shown(answer: answers.Answer, library: MemoryLibrary) -> str:
     """The answer text, after checking it passes the verifier against the article."""
     assert verify(answer, {library.article.id: library.article.text}) == []
@@ -103,25 +111,25 @@ def shown(answer: answers.Answer, library: MemoryLibrary) -> str:
 
 
 def test_fact_cites_the_sentence_that_answers(library: MemoryLibrary) -> None:
-    answer = fact.answer(Plan("Which country has welcomed the draft?", "fact"), library)
+    answer = fact.answer(hand_plan("Which country has welcomed the draft?", "fact"), library)
     assert not answer.abstained and "> Chile has welcomed the draft. [1]" in shown(answer, library)
 
 
 def test_fact_with_an_expected_type_abstains_without_one(library: MemoryLibrary) -> None:
-    plan = Plan("When did Chile welcome the draft?", "fact", actors={"Chile": ["Chile"]}, expects="time")
+    plan = hand_plan("When did Chile welcome the draft?", "fact", actors={"Chile": ["Chile"]}, expects="time")
     answer = fact.answer(plan, library)
     assert answer.abstained and "gives a date or time" in answer.answer
 
 
 def test_who_said_cites_only_where_the_speaker_speaks(library: MemoryLibrary) -> None:
-    plan = Plan("What did Herrera say about the pact?", "who_said", speaker="Herrera")
+    plan = hand_plan("What did Herrera say about the pact?", "who_said", speaker="Herrera")
     text = shown(fact.who_said(plan, library), library)
     assert "Speaker [1]: “Chilean Energy Minister Tomás Herrera” · cue “told reporters”" in text
     assert "Rosa Quispe" not in text
 
 
 def test_did_say_corrects_the_speaker_in_the_articles_words(library: MemoryLibrary) -> None:
-    plan = Plan(
+    plan = hand_plan(
         "Did Carla Ruiz say the pact could be signed by September?",
         "did_say",
         speaker="Carla Ruiz",
@@ -133,7 +141,7 @@ def test_did_say_corrects_the_speaker_in_the_articles_words(library: MemoryLibra
 
 
 def test_sources_lists_every_speaker_with_a_citation(library: MemoryLibrary) -> None:
-    plan = Plan("Which sources does the article rely on?", "sources", scope=(library.article.id,))
+    plan = hand_plan("Which sources does the article rely on?", "sources", scope=(library.article.id,))
     text = shown(sources.answer(plan, library), library)
     assert text.startswith("The Andes Courier (2025-06-10) relies on these sources:")
     for speaker in (
@@ -145,14 +153,16 @@ def test_sources_lists_every_speaker_with_a_citation(library: MemoryLibrary) -> 
 
 
 def test_actors_sets_positions_side_by_side_with_a_negated_stance(library: MemoryLibrary) -> None:
-    plan = Plan("Compare the positions of Lima and La Paz.", "actors", actors={"Peru": ["Lima"], "Bolivia": ["La Paz"]})
+    plan = hand_plan(
+        "Compare the positions of Lima and La Paz.", "actors", actors={"Peru": ["Lima"], "Bolivia": ["La Paz"]}
+    )
     text = shown(actors.answer(plan, library), library)
     assert "Bolivia (as “La Paz”" in text and ": opposes [" in text
     assert "> Lima and Santiago moved closer on Monday" in text
 
 
 def test_an_actor_comparison_with_nobody_to_compare_is_answered_as_its_fallback(library: MemoryLibrary) -> None:
-    plan = Plan("Compare the positions of Ecuador and Kell.", "actors", actors={"Ecuador": ["Ecuador"]})
+    plan = hand_plan("Compare the positions of Ecuador and Kell.", "actors", actors={"Ecuador": ["Ecuador"]})
     assert actors.answer(plan, library) is None
     assert answers.answer(plan, library).abstained
 

@@ -160,8 +160,8 @@ class ActorNames:
             named.setdefault(f.actor, []).append(f.text)
         return named
 
-    def named_in(self, question: str, text: str) -> str:
-        """The question's own names for the actors a text names in other words ("Bolivia" when the
-        text says "La Paz"), so word-matching can count them as present."""
+    def named_in(self, asked: dict[str, list[str]], text: str) -> str:
+        """A question's own names for its actors (`actors_in(question)`) that a text names in other
+        words ("Bolivia" when the text says "La Paz"), so word-matching can count them as present."""
         there = self.actors_in(text)
-        return " ".join(name for actor, names in self.actors_in(question).items() if actor in there for name in names)
+        return " ".join(name for actor, names in asked.items() if actor in there for name in names)

@@ -12,13 +12,13 @@ from rag.actors.names import ActorNames
 from rag.answer import Answer, Citation, abstention, cite
 from rag.answers.gate import unanswered_reason
 from rag.attribution.spans import Attribution, Span
-from rag.lexical import content_terms, matched, name_terms
+from rag.lexical import content_terms, matched
 
 if TYPE_CHECKING:
     from llama_index.core.schema import NodeWithScore
 
     from rag.library import Library
-    from rag.understand import Expects
+    from rag.understand import Plan
 
 MAX_CITED = 3
 # A unit is cited beside the best one when its reranked score is this close to the best's.
@@ -46,9 +46,7 @@ def speaker_line(n: int, attribution: Attribution, cited_start: int, cited_end: 
     return f"Speaker [{n}]: {who} · " + " · ".join(details)
 
 
-def choose_passages(
-    question: str, hits: list[NodeWithScore], max_cited: int, actors: ActorNames
-) -> list[NodeWithScore]:
+def choose_passages(plan: Plan, hits: list[NodeWithScore], max_cited: int, actors: ActorNames) -> list[NodeWithScore]:
     """The best passage, then those naming an actor the chosen ones leave out, then those scoring close
     to the best, in rank order.
 
@@ -56,11 +54,11 @@ def choose_passages(
     """
     best = hits[0]
     chosen = [best]
-    wanted = name_terms(question)
+    wanted = set(plan.names)
 
     def names(hit: NodeWithScore) -> set[str]:
         text = hit.node.get_content()
-        return content_terms(f"{text} {actors.named_in(question, text)}")
+        return content_terms(f"{text} {actors.named_in(plan.actors, text)}")
 
     covered = names(best)
     for hit in hits[1:]:
@@ -74,18 +72,14 @@ def choose_passages(
 
 
 def compose(
-    question: str,
-    hits: list[NodeWithScore],
-    library: Library,
-    lead: str | None = None,
-    max_cited: int = MAX_CITED,
-    expects: Expects | None = None,
+    plan: Plan, hits: list[NodeWithScore], library: Library, lead: str | None = None, max_cited: int = MAX_CITED
 ) -> Answer:
     """Cite the best-supported units verbatim with their speakers, or abstain when they do not cover the question."""
-    reason = unanswered_reason(question, hits, library.actor_names(), expects)
+    question = plan.question
+    reason = unanswered_reason(plan, hits, library.actor_names())
     if reason:
         return abstention(question, reason)
-    chosen = choose_passages(question, hits, max_cited, library.actor_names())
+    chosen = choose_passages(plan, hits, max_cited, library.actor_names())
     article_ids = list(dict.fromkeys(hit.node.metadata["article_id"] for hit in chosen))
     articles = library.articles(article_ids)
     attributions = library.attributions_by_unit(set(article_ids))

@@ -11,7 +11,7 @@ from rag.answers.speakers import speaks_for
 from rag.attribution.spans import Attribution
 from rag.lexical import content_terms, recall
 from rag.library import Library
-from rag.understand import Plan
+from rag.understand import Plan, understand
 
 UNATTRIBUTED = "The article reports this without attributing it to anyone."
 
@@ -40,14 +40,14 @@ def verdict(asked: str, attribution: Attribution) -> str:
 
 
 def answer(plan: Plan, library: Library) -> Answer:
-    claim, asked = plan.claim or plan.question, plan.speaker or ""
-    hits = library.retrieve(claim, plan.top_k, plan.scope)
+    """The claim is looked for as a statement of its own (understood like a question), whoever said it."""
+    claim = understand(plan.claim or plan.question, library.actor_names(), plan.top_k, plan.scope)
+    hits = library.retrieve(claim.question, plan.top_k, plan.scope)
     reason = unanswered_reason(claim, hits, library.actor_names())
     if reason:
         return abstention(plan.question, reason)
     top = hits[0].node.metadata
     in_unit = library.attributions_by_unit({top["article_id"]}).get((top["article_id"], int(top["unit"])), [])
-    attribution = closest_attribution(claim, in_unit)
-    if attribution is None:
-        return replace(compose(claim, hits[:1], library, UNATTRIBUTED, 1), question=plan.question)
-    return replace(compose(claim, hits[:1], library, verdict(asked, attribution), 1), question=plan.question)
+    attribution = closest_attribution(claim.question, in_unit)
+    lead = UNATTRIBUTED if attribution is None else verdict(plan.speaker or "", attribution)
+    return replace(compose(claim, hits[:1], library, lead, 1), question=plan.question)

@@ -13,7 +13,7 @@ from rag.understand import Plan
 
 def answer(plan: Plan, library: Library) -> Answer:
     hits = library.retrieve(plan.question, plan.top_k, plan.scope)
-    return compose(plan.question, hits, library, expects=plan.expects)
+    return compose(plan, hits, library)
 
 
 def who_said(plan: Plan, library: Library) -> Answer:
@@ -23,4 +23,4 @@ def who_said(plan: Plan, library: Library) -> Answer:
     scope = set(plan.scope) if plan.scope else None
     spoken = units_spoken_by(speaker, library.catalog.speaker_units(words, scope))
     hits = library.retrieve(plan.question, plan.top_k, plan.scope, spoken or None)
-    return compose(plan.question, hits, library, expects=plan.expects)
+    return compose(plan, hits, library)
