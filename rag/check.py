@@ -3,7 +3,7 @@
 The corpus folder is the truth: every valid article file should be committed at its current version,
 every committed article should have its file, and Chroma should hold exactly the committed versions'
 units. A file that ingest rejects (bad, or a duplicate of another file's text) is reported and left
-alone: deleting a user's file is never automatic.
+alone: deleting a user's file is never automatic. So is an actor alias file that cannot be read.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rag.actors.names import read_alias_file
 from rag.corpus import CorpusError, article_files, load_article
 from rag.store import EVERY_ARTICLE, unit_metadata
 
@@ -27,6 +28,7 @@ class CheckReport:
     rejected: list[str] = field(default_factory=list)  # files ingest would reject, with the reason
     wrong_units: list[str] = field(default_factory=list)  # committed articles whose units in Chroma are off
     orphan_units: int = 0  # units of no committed version
+    aliases: str | None = None  # why the actor alias file cannot be read (it is then ignored)
 
     @property
     def clean(self) -> bool:
@@ -38,6 +40,7 @@ class CheckReport:
         found += [f"units missing or extra in Chroma: {item}" for item in self.wrong_units]
         found += [f"{self.orphan_units} units of no committed article in Chroma"] if self.orphan_units else []
         found += [f"rejected file (left in place): {item}" for item in self.rejected]
+        found += [f"actor aliases ignored: {self.aliases}"] if self.aliases else []
         return found
 
 
@@ -71,6 +74,11 @@ def check(engine: Engine) -> CheckReport:
         if counts.pop((article_id, entry.content_hash), 0) != entry.n_units:
             report.wrong_units.append(article_id)
     report.orphan_units = sum(counts.values())
+    if engine.library.alias_file.is_file():
+        try:
+            read_alias_file(engine.library.alias_file)
+        except ValueError as exc:
+            report.aliases = str(exc)
     return report
 
 

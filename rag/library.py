@@ -77,7 +77,8 @@ class Library:
         A broken alias file is reported (and by `check`) and left out, so questions still get answers.
         """
         committed = self.catalog.hashes()
-        aliases = self.alias_file.stat().st_mtime if self.alias_file.is_file() else None
+        stat = self.alias_file.stat() if self.alias_file.is_file() else None
+        aliases = (stat.st_mtime_ns, stat.st_size) if stat else None
         if self._names is None or self._names[0][0] is not committed or self._names[0][1] != aliases:
             user = []
             if aliases is not None:

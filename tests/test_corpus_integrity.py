@@ -65,3 +65,17 @@ def test_asking_an_empty_index_says_nothing_is_indexed(tmp_path: Path) -> None:
     empty = make_engine(tmp_path / "home", tmp_path / "corpus")
     answer = empty.ask("Who warned of another mobilization wave?")
     assert answer.abstained and answer.answer == NOTHING_INDEXED and "rag ingest" in answer.answer
+
+
+def test_an_alias_file_merges_actors_and_a_broken_one_is_reported_not_fatal(
+    fresh_engine: Engine, corpus_copy: Path
+) -> None:
+    fresh_engine.ingest(progress=False)
+    aliases = corpus_copy / "actors.yaml"
+    aliases.write_text("Moscow government: [Russia, Kremlin]\n", encoding="utf-8")
+    rows = {row.actor for row in fresh_engine.library.actor_table()}
+    assert "Moscow government" in rows and "Russia" not in rows
+    aliases.write_text("[not, a, mapping\n", encoding="utf-8")
+    assert any("actor aliases ignored: actors.yaml" in line for line in check(fresh_engine).lines())
+    assert not fresh_engine.ask("What did Peskov say?").abstained
+    assert "Russia" in {row.actor for row in fresh_engine.library.actor_table()}
