@@ -79,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("stories", help="groups of indexed articles that report the same event")
 
+    story = sub.add_parser("story", help="a story's claims outlet by outlet, and how the outlets' accounts differ")
+    story.add_argument("ids", nargs="*", help="article ids of one story (default: every story of 2+ articles)")
+    story.add_argument("--json", action="store_true")
+
     ev = sub.add_parser("eval", help="run a QA file and print metrics")
     ev.add_argument("--qa", type=Path, default=DEFAULT_QA, help=f"JSONL QA file (default {DEFAULT_QA.name})")
     ev.add_argument("--json", action="store_true")
@@ -363,6 +367,30 @@ def cmd_stories(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_story(args: argparse.Namespace) -> int:
+    from rag.compare.articles import stories
+    from rag.compare.story import story_matrix
+
+    library = _engine(args).library
+    groups = [args.ids] if args.ids else [g for g in stories(library.article_views()) if len(g) > 1]
+    matrices = [story_matrix(library.article_views(group)) for group in groups]
+    if args.json:
+        print(json.dumps(matrices, ensure_ascii=False, indent=2))
+        return 0
+    for number, matrix in enumerate(matrices, 1):
+        outlets = [a["outlet"] for a in matrix["articles"]]
+        print(f"story {number}: {len(matrix['claims'])} claims across {len(outlets)} outlets ({', '.join(outlets)})")
+        for claim in matrix["claims"]:
+            print(f"\n  carried by {len(claim['outlets'])} of {len(outlets)}: {', '.join(claim['outlets'])}")
+            for cell in claim["cells"]:
+                print(f"    {cell['outlet']}: {cell['text']}")
+            for difference in claim["differences"]:
+                print(f"    ! {difference}")
+        for spelling in matrix["spellings"]:
+            print(f"\n  spelling: {spelling}")
+    return 0
+
+
 def _is_loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -406,6 +434,7 @@ COMMANDS = {
     "compare": cmd_compare,
     "compare-articles": cmd_compare_articles,
     "stories": cmd_stories,
+    "story": cmd_story,
     "eval": cmd_eval,
     "ask": cmd_ask,
     "ingest": cmd_ingest,
