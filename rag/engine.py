@@ -93,7 +93,8 @@ class Engine:
         question = check_question(question)
         if not self.catalog.hashes():
             return Answer(question, NOTHING_INDEXED, True)
-        plan = understand(question, self.library.actor_names(), top_k, tuple(article_ids) if article_ids else None)
+        scope = tuple(article_ids) if article_ids else None
+        plan = understand(question, self.library.actor_names(), top_k, scope, self.catalog.outlets())
         answer = answers.answer(plan, self.library)
         cited = {c.article_id for c in answer.citations} | {a["article_id"] for a in answer.attributions}
         problems = verify(answer, self.catalog.texts(cited))

@@ -21,6 +21,8 @@ QUESTION_WORDS = frozenset(
     claim claims claimed think thinks thought view views position positions stance opinion does did
     anyone someone somebody anybody something anything give gives given describe described explain
     differ differs difference differences compare compared comparison contrast reason reasons side sides
+    outlet outlets newspaper newspapers coverage agree agrees disagree disagrees call calls called
+    attribute attributes attributed credit credits credited
     """.split()
 )
 

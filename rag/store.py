@@ -133,6 +133,13 @@ class Catalog:
             self._hashes = (changes, {row["id"]: row["content_hash"] for row in rows})
         return self._hashes[1]
 
+    def outlets(self) -> dict[str, tuple[str, ...]]:
+        """Outlet -> the ids of its committed articles."""
+        found: dict[str, list[str]] = {}
+        for row in self._query("SELECT outlet, id FROM articles ORDER BY date, id"):
+            found.setdefault(row["outlet"], []).append(row["id"])
+        return {outlet: tuple(ids) for outlet, ids in found.items()}
+
     def body_hashes(self) -> dict[str, str]:
         return {row["body_hash"]: row["id"] for row in self._query("SELECT id, body_hash FROM articles")}
 

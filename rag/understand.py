@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from rag.actors.names import ActorNames
 from rag.attribution.extract import nlp
 from rag.attribution.lexicon import CUE_VERBS, XCOMP_CUES
 from rag.lexical import QUESTION_WORDS, content_terms, name_terms
 
-Kind = Literal["fact", "who_said", "did_say", "sources", "actors"]
+if TYPE_CHECKING:
+    from spacy.tokens import Token
+
+Kind = Literal["fact", "who_said", "did_say", "sources", "actors", "outlets"]
 Expects = Literal["time", "number", "place"]
 DEFAULT_TOP_K = 5
 
@@ -49,6 +52,15 @@ STANCE_ASKED = {
     "supports": re.compile(r"\b(?:support\w*|back(?:s|ing)?|advocat\w*|favou?r\w*)\b", re.IGNORECASE),
     "concerned": re.compile(r"\b(?:worr\w*|concern\w*|fear\w*)\b", re.IGNORECASE),
 }
+# Questions about how several outlets cover a story ("Do the outlets agree …?", "Which reports say …?").
+OUTLETS_ASKED = re.compile(
+    r"\b(?:the|all|which|both|other|these|most|how many)\s+"
+    r"(?:outlets|reports|articles|papers|newspapers|accounts|media)\b"
+    r"|\bcoverage\b|\baccording to the (?:articles|reports|outlets)\b",
+    re.IGNORECASE,
+)
+# After a word, what makes it point at a report rather than a topic ("Valdoria's report", "the Wire article").
+REPORT_AHEAD = r"(?=\W*(?:['’]s\s+)?(?:report|article|story|coverage|piece|account|version)\b)"
 ACTOR_WORDS = re.compile(r"\b(?:actors?|countries|states|sides?|governments?|who)\b", re.IGNORECASE)
 LIGHT_VERBS = frozenset("be do have make get take give go come happen".split())
 # Verbs that ask about the article's wording rather than the events ("What verb introduces …", "see it the same way").
@@ -77,19 +89,32 @@ class Plan:
     words: frozenset[str] = frozenset()  # stemmed content words
     names: frozenset[str] = frozenset()  # stemmed capitalised words: what the answer must be about
     predicate: tuple[str, str] | None = None  # the main verb or adjective as written, and its lemma
+    outlets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # outlet named -> its article ids
+    topic: str | None = None  # the question without the outlets it names (they become the scope)
+
+    @property
+    def searched(self) -> str:
+        """What retrieval looks for: the question, less any outlet it names."""
+        return self.topic or self.question
 
 
 def predicate(question: str) -> tuple[str, str] | None:
-    """The question's main verb or predicate adjective ("won", "reluctant") with its lemma, unless it
-    only shapes the question ("is", "did", "see") or asks for speech ("say", "warn": attribution answers those)."""
+    """The question's main verb or predicate adjective ("won", "reluctant") with its lemma. A verb that
+    only shapes the question ("is", "did", "see", "agree", "say") hands over to the first verb of what it
+    governs ("Do the outlets agree on who won …?" -> "won"); speech verbs are left to attribution."""
     root = next(iter(nlp()(question).sents)).root
     if root.pos_ == "AUX" or root.lemma_.lower() in LIGHT_VERBS:
         root = next((c for c in root.children if c.dep_ == "acomp" and c.pos_ == "ADJ"), root)
-    lemma = root.lemma_.lower()
-    shapes_question = lemma in LIGHT_VERBS or lemma in TEXT_VERBS or lemma in QUESTION_WORDS
-    if root.pos_ not in ("VERB", "ADJ") or shapes_question or lemma in CUE_VERBS or lemma in XCOMP_CUES:
+    if _shapes_question(root):
+        root = next((t for t in root.subtree if t.pos_ == "VERB" and not _shapes_question(t)), root)
+    if root.pos_ not in ("VERB", "ADJ") or _shapes_question(root):
         return None
-    return root.text, lemma
+    return root.text, root.lemma_.lower()
+
+
+def _shapes_question(token: Token) -> bool:
+    lemma = token.lemma_.lower()
+    return token.pos_ == "AUX" or lemma in LIGHT_VERBS | TEXT_VERBS | QUESTION_WORDS | CUE_VERBS | XCOMP_CUES
 
 
 def speaker_asked(question: str) -> str | None:
@@ -116,16 +141,54 @@ def _kind(question: str, has_names: bool) -> Kind:
     return "fact"
 
 
+def outlets_named(
+    question: str, outlets: dict[str, tuple[str, ...]], names: ActorNames
+) -> tuple[dict[str, tuple[str, ...]], str]:
+    """The outlets a question names (outlet -> article ids), and the question with those mentions blanked.
+
+    An outlet is named by its name (with or without "The", in any case), by an article id, or by a
+    capitalised word of its name no other outlet uses ("the Courier's report"); a word that also names an
+    actor ("Valdoria") counts only before "report", "article" and the like.
+    """
+    owners: dict[str, list[str]] = {}
+    for outlet in outlets:
+        for word in re.findall(r"[A-Z][\w’'-]{3,}", outlet):
+            owners.setdefault(word, []).append(outlet)
+    found: dict[str, tuple[str, ...]] = {}
+    rest = question
+    for outlet, ids in sorted(outlets.items(), key=lambda item: -len(item[0])):
+        full = [re.escape(re.sub(r"^the\s+", "", outlet, flags=re.IGNORECASE)), *map(re.escape, ids)]
+        own = [re.escape(w) + (REPORT_AHEAD if names.actors(w) else "") for w, o in owners.items() if o == [outlet]]
+        patterns = [re.compile(r"\b(?:the\s+)?(?:" + "|".join(full) + r")\b(?:['’]s)?", re.IGNORECASE)]
+        patterns += [re.compile(r"\b(?:the\s+)?(?:" + "|".join(own) + r")\b(?:['’]s)?")] if own else []
+        for pattern in patterns:
+            if pattern.search(rest):
+                found[outlet] = ids
+                rest = pattern.sub(" ", rest)
+    return found, " ".join(rest.split())
+
+
 def understand(
-    question: str, names: ActorNames, top_k: int = DEFAULT_TOP_K, scope: tuple[str, ...] | None = None
+    question: str,
+    names: ActorNames,
+    top_k: int = DEFAULT_TOP_K,
+    scope: tuple[str, ...] | None = None,
+    outlets: dict[str, tuple[str, ...]] | None = None,
 ) -> Plan:
-    """The plan of a cleaned question (see `answer.check_question`)."""
-    actors = names.actors_in(question)
+    """The plan of a cleaned question (see `answer.check_question`); `outlets` are the indexed outlets'
+    article ids, so a question can name them."""
+    named_outlets, topic = outlets_named(question, outlets or {}, names)
+    if named_outlets:
+        chosen = {a for ids in named_outlets.values() for a in ids}
+        scope = tuple(sorted(chosen & set(scope))) if scope else tuple(sorted(chosen))
+    actors = names.actors_in(topic)
     stances = tuple(stance for stance, pattern in STANCE_ASKED.items() if pattern.search(question))
-    specific = _kind(question, bool(name_terms(question)))
+    specific = _kind(topic, bool(name_terms(topic)))
     kind: Kind = "actors" if _compares_actors(question, actors, stances) else specific
-    check = SPEAKER_CHECK.match(question)
-    speaker = check["speaker"] if specific == "did_say" and check else speaker_asked(question)
+    if len(named_outlets) >= 2 or OUTLETS_ASKED.search(question):
+        kind = "outlets"
+    check = SPEAKER_CHECK.match(topic)
+    speaker = check["speaker"] if specific == "did_say" and check else speaker_asked(topic)
     return Plan(
         question=question,
         kind=kind,
@@ -137,7 +200,9 @@ def understand(
         stances=stances,
         expects=next((e for e, pattern in EXPECTS.items() if pattern.search(question)), None),
         fallback=specific,
-        words=frozenset(content_terms(question)),
-        names=frozenset(name_terms(question)),
+        words=frozenset(content_terms(topic)),
+        names=frozenset(name_terms(topic)),
         predicate=predicate(question),
+        outlets=named_outlets,
+        topic=topic if named_outlets else None,
     )

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from rag.actors.names import ActorNames, Name, place_names
 from rag.compare.articles import stories
 from rag.compare.story import story_matrix
 from rag.engine import Engine
+from rag.understand import outlets_named
 from tests.conftest import make_engine
 from tests.test_cli import run_cli
 
@@ -77,3 +79,47 @@ def test_story_command(dunmere_engine: Engine) -> None:
     assert len(matrices) == 1 and len(matrices[0]["articles"]) == 5
     text = run_cli(home, "story", corpus=DUNMERE).stdout
     assert "carried by 5 of 5" in text and "! stance: “oppose”" in text
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Do the outlets agree on whether Karsa and Velmar oppose the dam?",
+            ["5 of 5 outlets carry this claim", "stance: “oppose” in The Ostrian Ledger, Coast Herald, Karsa Today"],
+        ),
+        ("Which outlets call the site Dunmore?", ["spelling: “Dunmere” in", "“Dunmore” in Coast Herald"]),
+        (
+            "What does the Ledger report include that Karsa Today leaves out?",
+            ["The Ostrian Ledger carries 2 claim(s) that Karsa Today does not"],
+        ),
+        ("Which sources does the Coast Herald report rely on?", ["Coast Herald (2025-09-03) relies on these sources:"]),
+        ("How did the crowd at the lantern festival compare across the outlets?", ["Only Coast Herald"]),
+    ],
+)
+def test_the_chat_answers_questions_about_outlets(dunmere_engine: Engine, question: str, expected: list[str]) -> None:
+    answer = dunmere_engine.ask(question)
+    assert answer.verified and not answer.abstained
+    for line in expected:
+        assert line in answer.answer
+    for citation in answer.citations:
+        assert (
+            dunmere_engine.catalog.get(citation.article_id).article.text[citation.start : citation.end] == citation.text
+        )
+
+
+def test_an_outlet_question_the_story_does_not_answer_abstains(dunmere_engine: Engine) -> None:
+    assert dunmere_engine.ask("Do the outlets agree on who won the Ostrian election?").abstained
+
+
+def test_outlets_are_recognised_by_name_word_or_id() -> None:
+    names = ActorNames([*place_names(), Name("Karsa", "Karsa", "GPE")])
+    outlets = {"The Ostrian Ledger": ("ostrian-ledger-dunmere-dam",), "Karsa Today": ("karsa-today-dunmere-dam",)}
+    assert outlets_named("What does the Ledger say?", outlets, names)[0] == {
+        "The Ostrian Ledger": outlets["The Ostrian Ledger"]
+    }
+    assert outlets_named("Does the ostrian ledger quote anyone?", outlets, names)[0].keys() == {"The Ostrian Ledger"}
+    assert outlets_named("Why does Karsa oppose the dam?", outlets, names)[0] == {}, (
+        "a place is not its namesake outlet"
+    )
+    assert outlets_named("What does Karsa's report say?", outlets, names)[0].keys() == {"Karsa Today"}

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from rag.answer import Answer
-from rag.answers import actors, did_say, fact, sources
+from rag.answers import actors, did_say, fact, outlets, sources
 from rag.library import Library
 from rag.understand import Kind, Plan
 
@@ -20,6 +20,7 @@ ANSWERERS: dict[Kind, Callable[[Plan, Library], Answer | None]] = {
     "did_say": did_say.answer,
     "sources": sources.answer,
     "actors": actors.answer,
+    "outlets": outlets.answer,
 }
 
 

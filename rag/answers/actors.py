@@ -15,7 +15,7 @@ EVIDENCE_PER_ACTOR = 2
 
 def rows_asked(plan: Plan, rows: list[ActorRow]) -> list[ActorRow] | None:
     """The rows the question is about; None when it names fewer than two actors the table knows."""
-    terms = content_terms(plan.question)
+    terms = set(plan.words)
     named = [
         row
         for row in rows
@@ -32,7 +32,7 @@ def rows_asked(plan: Plan, rows: list[ActorRow]) -> list[ActorRow] | None:
 
 
 def answer(plan: Plan, library: Library) -> Answer | None:
-    article_ids = sorted(plan.scope or library.articles_about(plan.question, plan.top_k))
+    article_ids = sorted(plan.scope or library.articles_about(plan.searched, plan.top_k))
     rows = rows_asked(plan, library.actor_table(None, article_ids))
     if rows is None:
         return None

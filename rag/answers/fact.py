@@ -12,7 +12,7 @@ from rag.understand import Plan
 
 
 def answer(plan: Plan, library: Library) -> Answer:
-    hits = library.retrieve(plan.question, plan.top_k, plan.scope)
+    hits = library.retrieve(plan.searched, plan.top_k, plan.scope)
     return compose(plan, hits, library)
 
 
@@ -22,5 +22,5 @@ def who_said(plan: Plan, library: Library) -> Answer:
     words = [w for w in re.findall(r"\w+", speaker) if len(w) > 3]
     scope = set(plan.scope) if plan.scope else None
     spoken = units_spoken_by(speaker, library.catalog.speaker_units(words, scope))
-    hits = library.retrieve(plan.question, plan.top_k, plan.scope, spoken or None)
+    hits = library.retrieve(plan.searched, plan.top_k, plan.scope, spoken or None)
     return compose(plan, hits, library)

@@ -52,7 +52,7 @@ class Claim:
             values = {cell.article.outlet: feature(cell) for cell in self.cells}
             if len(set(values.values())) > 1:
                 found.append(f"{label}: " + "; ".join(_grouped(values)))
-        return found
+        return found + [f"spelling: {variants}" for variants in spelling_variants([self])]
 
     def to_dict(self) -> dict:
         return {
@@ -135,18 +135,24 @@ FEATURES = {
 }
 
 
+def _derived(a: str, b: str) -> bool:
+    """A place and its demonym ("Ostria" / "Ostrian"), not two spellings of one name."""
+    short, long = sorted((a, b), key=len)
+    return long.startswith(short) and long[len(short) :] in ("n", "an", "ian", "ese", "i")
+
+
 def spelling_variants(claims: list[Claim]) -> list[str]:
     """Names the outlets spell differently ("Dunmere" in four outlets, "Dunmore" in one)."""
     spelled: dict[str, set[str]] = {}
     for claim in claims:
         for cell in claim.cells:
             for word in re.findall(r"\b[A-Z][\w’'-]{3,}\b", cell.text):
-                spelled.setdefault(word, set()).add(cell.article.outlet)
+                spelled.setdefault(re.sub(r"['’]s$", "", word), set()).add(cell.article.outlet)
     words = sorted(spelled, key=lambda w: -len(spelled[w]))
     found, seen = [], set()
     for i, word in enumerate(words):
         variants = [v for v in words[i + 1 :] if v not in seen and v[0] == word[0] and 0 < edit_distance(word, v) <= 2]
-        variants = [v for v in variants if not spelled[v] & spelled[word]]
+        variants = [v for v in variants if not spelled[v] & spelled[word] and not _derived(word, v)]
         if word in seen or not variants:
             continue
         seen.update(variants)

@@ -1,0 +1,86 @@
+"""Questions across outlets ("Do the outlets agree on …?", "Which reports say …?", "What does A include
+that B does not?"), answered from the story's claims: which outlets carry the claim the question is
+about, in their exact sentences, and where their accounts differ."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from rag.answer import Answer, Citation, abstention, cite
+from rag.answers.compose import compose
+from rag.answers.gate import unanswered_reason
+from rag.compare.articles import stories
+from rag.compare.story import Claim, claims
+from rag.library import Library
+from rag.understand import Plan
+
+CLAIMS_CONSIDERED = 3
+LEAVES_OUT = re.compile(r"\b(?:not|n['’]t|leaves? out|omits?|drops?|miss(?:es)?|lacks?)\b", re.IGNORECASE)
+
+
+def _story(plan: Plan, library: Library) -> list[str]:
+    """The articles of the story asked about: the chosen ones, or the story of the best passage."""
+    if plan.scope and len(plan.scope) > 1:
+        return list(plan.scope)
+    hits = library.retrieve(plan.searched, 1, plan.scope)
+    if not hits:
+        return []
+    top = hits[0].node.metadata["article_id"]
+    return next(group for group in stories(library.article_views()) if top in group)
+
+
+def _cells_answer(plan: Plan, claim: Claim, total: int) -> Answer:
+    citations = [cite(n, c.article, c.unit.span.start, c.unit.span.end) for n, c in enumerate(claim.cells, 1)]
+    marks = "".join(f"[{c.n}]" for c in citations)
+    missing = total - len(claim.cells)
+    lines = [f"{len(claim.cells)} of {total} outlets carry this claim{'' if missing else ', all of them'}. {marks}"]
+    differences = claim.differences()
+    lines.append("Where their accounts differ:" if differences else "Their accounts do not differ in stance, figures,")
+    if not differences:
+        lines[-1] += f" names, hedges or attribution. {marks}"
+    lines += [f"- {difference} {marks}" for difference in differences]
+    for citation in citations:
+        lines.append(f"{citation.outlet} ({citation.date}):")
+        lines.append("> " + citation.text.replace("\n", "\n> ") + f" [{citation.n}]")
+    return Answer(plan.question, "\n".join(lines), False, citations)
+
+
+def _only_in(plan: Plan, found: list[Claim], first: str, second: str) -> Answer:
+    """What the first outlet named carries that the second leaves out."""
+    mine = [c for c in found if first in c.outlets and second not in c.outlets]
+    if not mine:
+        return abstention(plan.question, f"{first} carries no claim that {second} leaves out.")
+    citations: list[Citation] = []
+    lines = [f"{first} carries {len(mine)} claim(s) that {second} does not:"]
+    for claim in mine:
+        cell = next(c for c in claim.cells if c.article.outlet == first)
+        citations.append(cite(len(citations) + 1, cell.article, cell.unit.span.start, cell.unit.span.end))
+        lines.append("> " + citations[-1].text.replace("\n", "\n> ") + f" [{citations[-1].n}]")
+    return Answer(plan.question, "\n".join(lines), False, citations)
+
+
+def answer(plan: Plan, library: Library) -> Answer | None:
+    story = _story(plan, library)
+    if not story:
+        return None
+    if len(story) == 1:
+        outlet = library.articles(story)[story[0]].outlet
+        lead = f"Only {outlet} among the indexed outlets reports this story; there is no other account to compare."
+        return compose(plan, library.retrieve(plan.searched, plan.top_k, story), library, lead)
+    views = library.article_views(story)
+    found = claims(views)
+    named = list(plan.outlets)
+    if len(named) == 2 and LEAVES_OUT.search(plan.question):
+        first, second = sorted(named, key=plan.question.find)
+        return _only_in(plan, found, first, second)
+    hits = library.retrieve(plan.searched, plan.top_k, story)
+    # Within one story a question is about the claim its names pick out ("Which outlets call it Dunmore?").
+    reason = unanswered_reason(replace(plan, words=plan.names or plan.words), hits, library.actor_names())
+    if reason:
+        return abstention(plan.question, reason)
+    # Of the best passages' claims, the one most outlets carry: the question asks across outlets.
+    units = [(hit.node.metadata["article_id"], int(hit.node.metadata["unit"])) for hit in hits[:CLAIMS_CONSIDERED]]
+    candidates = [c for c in found if any((cell.article.id, cell.unit.unit) in units for cell in c.cells)]
+    claim = max(candidates, key=lambda c: len(c.cells))
+    return _cells_answer(plan, claim, len(views))
