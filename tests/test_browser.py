@@ -302,3 +302,34 @@ def test_on_a_phone_every_tab_is_labelled_and_reachable(browser: Browser, url: s
     phone.get_by_role("tab", name="Corpus").tap()
     phone.wait_for_selector("#upload", state="visible")
     context.close()
+
+
+@pytest.fixture(scope="module")
+def story_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    engine = make_engine(tmp_path_factory.mktemp("story-page-home"), Path("eval/fixtures/dunmere"))
+    engine.ingest(progress=False)
+    port = free_port()
+    app = launch(engine, port=port, block=False)
+    yield f"http://127.0.0.1:{port}/"
+    app.close()
+
+
+def test_the_story_view_sets_outlets_side_by_side_with_their_differences_marked(
+    browser: Browser, story_url: str
+) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(story_url, wait_until="load")
+    page.get_by_role("tab", name="Compare").click()
+    page.click("#story-pick input")
+    page.get_by_role("option").filter(has_text="Coast Herald").first.click()
+    page.click("#show-story")
+    page.wait_for_selector("#story-view table.story")
+    header = page.inner_text("#story-view table.story tr >> nth=0")
+    for outlet in ("The Ostrian Ledger", "Northern Wire", "Coast Herald", "Karsa Today", "The Valley Times"):
+        assert outlet in header
+    marked = page.locator("#story-view mark").all_inner_texts()
+    assert {"500,000", "Dunmore", "oppose", "concerned"} <= set(marked)
+    assert any("Jonas Berg" in text for text in marked)
+    assert "5 of 5" in page.inner_text("#story-view") and "Lantern" not in page.inner_text("#story-view")
+    context.close()

@@ -11,6 +11,7 @@ from typing import Any
 
 from rag.answer import Citation, QuestionError
 from rag.compare.articles import compare_articles, stories
+from rag.compare.story import story_matrix
 from rag.config import go_offline
 from rag.conversation import standalone_question
 from rag.corpus import CorpusError, new_article, parse_article, read_text, slugify
@@ -18,7 +19,7 @@ from rag.engine import NOTHING_INDEXED, Engine
 from rag.speakers import speaker_table
 from rag.store import CatalogEntry
 from rag.understand import DEFAULT_TOP_K
-from ui.render import CSS, actor_table_html, article_view, articles_comparison_html, citation_choices
+from ui.render import CSS, actor_table_html, article_view, articles_comparison_html, citation_choices, story_html
 
 go_offline()
 
@@ -196,6 +197,7 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
             who_rows(None, ""),
             gr.Radio(choices=example_questions(entries), value=None),
             indexed_summary(entries),
+            gr.Dropdown(choices=story_choices(entries), value=None),
         )
 
     def compare_actors(topic: str, scope: list[str] | None) -> str:
@@ -207,9 +209,19 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
             return "<p>Choose two or more articles.</p>"
         return articles_comparison_html(compare_articles(engine.library.article_views(ids)))
 
-    def story_lines() -> str:
-        titles = {e.article.id: f"{e.article.outlet} {e.article.date}" for e in engine.articles()}
-        return "\n".join(" | ".join(titles[i] for i in group) for group in stories(engine.library.article_views()))
+    def story_choices(entries: list[CatalogEntry]) -> list[tuple[str, str]]:
+        """Stories of two or more articles: "outlet · outlet · … (date)" -> their ids joined by commas."""
+        by_id = {e.article.id: e.article for e in entries}
+        groups = [g for g in stories(engine.library.article_views()) if len(g) > 1] if entries else []
+        return [
+            (" · ".join(by_id[i].outlet for i in group) + f" ({by_id[group[0]].date})", ",".join(group))
+            for group in groups
+        ]
+
+    def show_story(chosen: str | None) -> str:
+        if not chosen:
+            return "<p>Choose a story.</p>"
+        return story_html(story_matrix(engine.library.article_views(chosen.split(","))))
 
     initial = engine.articles()
     with gr.Blocks(title="News discourse Q&A") as page:
@@ -282,9 +294,12 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
                     )
                     outlets_button = gr.Button("Compare articles", elem_id="compare-outlets")
                 outlets_view = gr.HTML(elem_id="outlets-view")
-                gr.Textbox(
-                    label="Stories (articles grouped by event)", value=story_lines, interactive=False, elem_id="stories"
-                )
+                with gr.Row():
+                    story_pick = gr.Dropdown(
+                        choices=[], label="A story's claims, outlet by outlet", elem_id="story-pick"
+                    )
+                    story_button = gr.Button("Show claims by outlet", elem_id="show-story")
+                story_view = gr.HTML(elem_id="story-view")
             with gr.Tab("Corpus"), gr.Row():
                 with gr.Column():
                     files = gr.File(
@@ -326,11 +341,12 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
         who_article.change(who_rows, [who_article, who_filter], who, api_name=False)
         who_filter.change(who_rows, [who_article, who_filter], who, api_name=False)
         corpus_outputs = [status, articles, remove_id, who_article, scope, confirm, compare_scope, outlets_pick, who]
-        corpus_outputs += [examples, indexed]
+        corpus_outputs += [examples, indexed, story_pick]
         examples.input(lambda chosen: chosen or "", examples, question, api_name=False)
         page.load(lambda: refreshed(""), None, corpus_outputs, api_name=False)
         compare_button.click(compare_actors, [topic, compare_scope], actors_view, api_name="compare")
         outlets_button.click(compare_outlets, [outlets_pick], outlets_view, api_name="compare_articles")
+        story_button.click(show_story, [story_pick], story_view, api_name="story")
         form = [files, title, outlet, date, url]
         # Questions run side by side (the queue's default limit); corpus changes share one slot.
         add.click(add_files, form, corpus_outputs + form, api_name="add", concurrency_id="corpus", concurrency_limit=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 from itertools import pairwise
 from typing import Any
@@ -22,6 +23,8 @@ CSS = """
 .cue { color: #b91c1c; font-style: italic; font-weight: 700; }
 .content { text-decoration: underline dotted #15803d 2px; }
 table.compare td, table.compare th { border: 1px solid #ddd; padding: 4px 8px; vertical-align: top; }
+table.story mark { background: #fde68a; }
+table.story td.absent { color: #9ca3af; text-align: center; }
 """
 
 
@@ -147,3 +150,34 @@ def articles_comparison_html(result: dict[str, Any]) -> str:
         listed = "; ".join(f"{s['speaker']} ({s['kind']})" for s in sources)
         parts.append(f"<p><b>Sources of {escape(outlets[article_id])}:</b> {escape(listed)}</p>")
     return "".join(parts)
+
+
+def _marked(text: str, marks: list[str]) -> str:
+    """The cell's exact text, escaped, with the words where outlets differ in <mark>."""
+    spans = sorted({(m.start(), m.end()) for word in marks for m in re.finditer(re.escape(word), text)})
+    parts, at = [], 0
+    for start, end in spans:
+        if start < at:
+            continue
+        parts += [escape(text[at:start]), f"<mark>{escape(text[start:end])}</mark>"]
+        at = end
+    return "".join(parts) + escape(text[at:])
+
+
+def story_html(matrix: dict[str, Any]) -> str:
+    """Claims × outlets: each cell the outlet's exact sentence, the words where outlets differ marked."""
+    outlets = [a["outlet"] for a in matrix["articles"]]
+    head = "".join(f"<th>{escape(o)}</th>" for o in outlets)
+    rows = []
+    for claim in matrix["claims"]:
+        cells = {cell["outlet"]: cell for cell in claim["cells"]}
+        row = "".join(
+            f"<td>{_marked(cells[o]['text'], cells[o]['marks'])}</td>" if o in cells else "<td class='absent'>—</td>"
+            for o in outlets
+        )
+        notes = "".join(f"<li>{escape(d)}</li>" for d in claim["differences"])
+        rows.append(f"<tr><td>{len(cells)} of {len(outlets)}<ul>{notes}</ul></td>{row}</tr>")
+    spellings = "".join(f"<li>{escape(s)}</li>" for s in matrix["spellings"])
+    return f"<table class='compare story'><tr><th>claim</th>{head}</tr>{''.join(rows)}</table>" + (
+        f"<p>Spellings:</p><ul>{spellings}</ul>" if spellings else ""
+    )

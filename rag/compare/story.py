@@ -46,6 +46,17 @@ class Claim:
     def outlets(self) -> list[str]:
         return [cell.article.outlet for cell in self.cells]
 
+    def marks(self, cell: Cell) -> list[str]:
+        """The words of this cell where the outlets differ (its stance word, figures, names, hedges,
+        speaker, relay), each a substring of the cell's text."""
+        found = []
+        for feature in FEATURES.values():
+            if len({feature(c) for c in self.cells}) > 1:
+                found += [q for q in re.findall(r"“([^”]+)”", feature(cell)) if q in cell.text]
+        for variants in spelling_variants([self]):
+            found += [q for q in re.findall(r"“([^”]+)”", variants) if q in cell.text]
+        return list(dict.fromkeys(found))
+
     def differences(self) -> list[str]:
         found = []
         for label, feature in FEATURES.items():
@@ -58,7 +69,13 @@ class Claim:
         return {
             "outlets": self.outlets,
             "cells": [
-                {"article_id": c.article.id, "outlet": c.article.outlet, **c.unit.span.to_dict()} for c in self.cells
+                {
+                    "article_id": c.article.id,
+                    "outlet": c.article.outlet,
+                    **c.unit.span.to_dict(),
+                    "marks": self.marks(c),
+                }
+                for c in self.cells
             ],
             "differences": self.differences(),
         }
