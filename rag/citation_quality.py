@@ -21,7 +21,9 @@ FRAMING = content_terms(
     "speaker cue direct indirect mixed named person organisation anonymous outlet none chain attribution "
     "attributions reports relies published yes no attribute attributes not i.e. without naming source "
     "sources reported this these on side by positions position attributed stated via as supports opposes "
-    "concerned conditional stated " + " ".join({n.actor for n in place_names()})
+    "concerned conditional stated outlets carry carries claim claims them accounts differ stance figures names "
+    "hedges hedge numbers people named speaker relay credit credited itself spelling none "
+    + " ".join({n.actor for n in place_names()})
 )
 MIN_TERM_RECALL = 0.8
 

@@ -45,7 +45,9 @@ def _typed_reason(plan: Plan, hits: list[NodeWithScore], present: list[set[str]]
     return f"No passage about {focus} gives {TYPE_WORDS[expects]}."
 
 
-def unanswered_reason(plan: Plan, hits: list[NodeWithScore], actors: ActorNames) -> str | None:
+def unanswered_reason(
+    plan: Plan, hits: list[NodeWithScore], actors: ActorNames, min_recall: float = MIN_TERM_RECALL
+) -> str | None:
     """Why the retrieved passages cannot answer the planned question, or None when they can.
 
     The bi-encoder alone cannot tell "What did Olaf Scholz say?" (cosine 0.57 to a passage about
@@ -71,7 +73,7 @@ def unanswered_reason(plan: Plan, hits: list[NodeWithScore], actors: ActorNames)
         return f"No passage reports what {plan.speaker} said."
     if plan.expects is not None:
         return _typed_reason(plan, hits, present, plan.expects)
-    if recall(words, everywhere) < MIN_TERM_RECALL:
+    if recall(words, everywhere) < min_recall:
         return f"The closest passages do not mention: {', '.join(_missing_words(plan.question, words, everywhere))}."
     best = max(hit.node.metadata.get("cosine", 1.0) for hit in hits)
     if best < MIN_COSINE:

@@ -5,7 +5,6 @@ about, in their exact sentences, and where their accounts differ."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from rag.answer import Answer, Citation, abstention, cite
 from rag.answers.compose import compose
@@ -16,6 +15,7 @@ from rag.library import Library
 from rag.understand import Plan
 
 CLAIMS_CONSIDERED = 3
+STORY_RECALL = 0.5
 LEAVES_OUT = re.compile(r"\b(?:not|n['’]t|leaves? out|omits?|drops?|miss(?:es)?|lacks?)\b", re.IGNORECASE)
 
 
@@ -30,6 +30,12 @@ def _story(plan: Plan, library: Library) -> list[str]:
     return next(group for group in stories(library.article_views()) if top in group)
 
 
+def _position(question: str, outlet: str) -> int:
+    """Where the question first names an outlet (by any word of its name)."""
+    spots = [question.find(word) for word in re.findall(r"[A-Z][\w’'-]{3,}", outlet)]
+    return min((at for at in spots if at >= 0), default=len(question))
+
+
 def _cells_answer(plan: Plan, claim: Claim, total: int) -> Answer:
     citations = [cite(n, c.article, c.unit.span.start, c.unit.span.end) for n, c in enumerate(claim.cells, 1)]
     marks = "".join(f"[{c.n}]" for c in citations)
@@ -39,7 +45,10 @@ def _cells_answer(plan: Plan, claim: Claim, total: int) -> Answer:
     lines.append("Where their accounts differ:" if differences else "Their accounts do not differ in stance, figures,")
     if not differences:
         lines[-1] += f" names, hedges or attribution. {marks}"
-    lines += [f"- {difference} {marks}" for difference in differences]
+    for difference in differences:
+        # Each value cites the first outlet that has it ("“oppose” in A, B; “concerned” in C" -> [A][C]).
+        firsts = [next((c for c in citations if c.outlet in part), None) for part in difference.split("; ")]
+        lines.append(f"- {difference} " + "".join(dict.fromkeys(f"[{c.n}]" for c in firsts if c)))
     for citation in citations:
         lines.append(f"{citation.outlet} ({citation.date}):")
         lines.append("> " + citation.text.replace("\n", "\n> ") + f" [{citation.n}]")
@@ -72,11 +81,11 @@ def answer(plan: Plan, library: Library) -> Answer | None:
     found = claims(views)
     named = list(plan.outlets)
     if len(named) == 2 and LEAVES_OUT.search(plan.question):
-        first, second = sorted(named, key=plan.question.find)
+        first, second = sorted(named, key=lambda outlet: _position(plan.question, outlet))
         return _only_in(plan, found, first, second)
     hits = library.retrieve(plan.searched, plan.top_k, story)
-    # Within one story a question is about the claim its names pick out ("Which outlets call it Dunmore?").
-    reason = unanswered_reason(replace(plan, words=plan.names or plan.words), hits, library.actor_names())
+    # Within one story, half the question's words pick out its claim ("Which outlets call the site Dunmore?").
+    reason = unanswered_reason(plan, hits, library.actor_names(), STORY_RECALL)
     if reason:
         return abstention(plan.question, reason)
     # Of the best passages' claims, the one most outlets carry: the question asks across outlets.
