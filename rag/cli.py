@@ -379,7 +379,8 @@ def cmd_story(args: argparse.Namespace) -> int:
         return 0
     for number, matrix in enumerate(matrices, 1):
         outlets = [a["outlet"] for a in matrix["articles"]]
-        print(f"story {number}: {len(matrix['claims'])} claims across {len(outlets)} outlets ({', '.join(outlets)})")
+        listed = ", ".join(a["outlet"] + (f" [{a['group']}]" if a["group"] else "") for a in matrix["articles"])
+        print(f"story {number}: {len(matrix['claims'])} claims across {len(outlets)} outlets ({listed})")
         for claim in matrix["claims"]:
             print(f"\n  carried by {len(claim['outlets'])} of {len(outlets)}: {', '.join(claim['outlets'])}")
             for cell in claim["cells"]:

@@ -18,7 +18,7 @@ import yaml
 MAX_ARTICLE_BYTES = 2 * 1024 * 1024
 ARTICLE_SUFFIXES = (".md", ".txt")
 REQUIRED_FIELDS = ("title", "outlet", "date")
-OPTIONAL_FIELDS = ("id", "url", "language", "preamble")
+OPTIONAL_FIELDS = ("id", "url", "language", "preamble", "outlet_group")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*(?:\r?\n|\Z)", re.DOTALL | re.MULTILINE)
 
@@ -45,6 +45,7 @@ class Article:
     language: str = "en"
     source: str = ""
     preamble: str = ""  # text a scraper put before the article proper (" date 2025-02-01 …"): kept, never indexed
+    outlet_group: str = ""  # the kind of outlet ("wire service", "state media"), to compare coverage by group
 
     @property
     def content_hash(self) -> str:
@@ -146,6 +147,7 @@ def parse_article(text: str, source: str | Path, default_id: str | None = None) 
         text=body,
         source=str(source),
         preamble=preamble,
+        outlet_group=_single_line(meta["outlet_group"], "outlet_group", source) if meta.get("outlet_group") else "",
     )
 
 
@@ -209,6 +211,8 @@ def render_article_file(article: Article) -> str:
     meta["language"] = article.language
     if article.preamble:
         meta["preamble"] = article.preamble
+    if article.outlet_group:
+        meta["outlet_group"] = article.outlet_group
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
     return f"---\n{front}---\n{article.text}"
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY,
@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS articles (
     language TEXT NOT NULL,
     source TEXT NOT NULL,
     preamble TEXT NOT NULL,
+    outlet_group TEXT NOT NULL,
     text TEXT NOT NULL,
     n_units INTEGER NOT NULL,
     ingested_at REAL NOT NULL
@@ -67,7 +68,7 @@ CREATE TABLE IF NOT EXISTS pending (article_id TEXT PRIMARY KEY);
 """
 # Pending "article" meaning: the catalog was reset, so any unit in Chroma may be an orphan.
 EVERY_ARTICLE = "*"
-ARTICLE_FIELDS = ("id", "title", "outlet", "date", "url", "language", "source", "preamble", "text")
+ARTICLE_FIELDS = ("id", "title", "outlet", "date", "url", "language", "source", "preamble", "outlet_group", "text")
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,13 @@ class Catalog:
             found.setdefault(row["outlet"], []).append(row["id"])
         return {outlet: tuple(ids) for outlet, ids in found.items()}
 
+    def outlet_groups(self) -> dict[str, tuple[str, ...]]:
+        """Outlet group ("wire service") -> the outlets its articles' front matter puts in it."""
+        found: dict[str, list[str]] = {}
+        for row in self._query("SELECT DISTINCT outlet_group, outlet FROM articles WHERE outlet_group != ''"):
+            found.setdefault(row["outlet_group"], []).append(row["outlet"])
+        return {group: tuple(sorted(outlets)) for group, outlets in found.items()}
+
     def body_hashes(self) -> dict[str, str]:
         return {row["body_hash"]: row["id"] for row in self._query("SELECT id, body_hash FROM articles")}
 
@@ -200,7 +208,7 @@ class Catalog:
                     ],
                 )
                 conn.execute(
-                    "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         article.id,
                         article.content_hash,
@@ -212,6 +220,7 @@ class Catalog:
                         article.language,
                         article.source,
                         article.preamble,
+                        article.outlet_group,
                         article.text,
                         n_units,
                         time.time(),

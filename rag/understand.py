@@ -90,6 +90,7 @@ class Plan:
     names: frozenset[str] = frozenset()  # stemmed capitalised words: what the answer must be about
     predicate: tuple[str, str] | None = None  # the main verb or adjective as written, and its lemma
     outlets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # outlet named -> its article ids
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)  # outlet group named -> its outlets
     topic: str | None = None  # the question without the outlets it names (they become the scope)
 
     @property
@@ -168,16 +169,34 @@ def outlets_named(
     return found, " ".join(rest.split())
 
 
+def groups_named(question: str, groups: dict[str, tuple[str, ...]]) -> tuple[dict[str, tuple[str, ...]], str]:
+    """The outlet groups a question names ("the wire services", "state media") -> their outlets, and the
+    question with those mentions blanked."""
+    found: dict[str, tuple[str, ...]] = {}
+    rest = question
+    for group, members in groups.items():
+        plural = re.sub(r"y$", "ies", group) if group.endswith("y") else group + "s"
+        pattern = re.compile(r"\b(?:the\s+)?(?:" + re.escape(plural) + "|" + re.escape(group) + r")\b(?:['’]s?)?", re.I)
+        if pattern.search(rest):
+            found[group] = members
+            rest = pattern.sub(" ", rest)
+    return found, " ".join(rest.split())
+
+
 def understand(
     question: str,
     names: ActorNames,
     top_k: int = DEFAULT_TOP_K,
     scope: tuple[str, ...] | None = None,
     outlets: dict[str, tuple[str, ...]] | None = None,
+    groups: dict[str, tuple[str, ...]] | None = None,
 ) -> Plan:
     """The plan of a cleaned question (see `answer.check_question`); `outlets` are the indexed outlets'
-    article ids, so a question can name them."""
-    named_outlets, topic = outlets_named(question, outlets or {}, names)
+    article ids and `groups` the outlet groups' outlets, so a question can name them."""
+    named_groups, question_left = groups_named(question, groups or {})
+    named_outlets, topic = outlets_named(question_left, outlets or {}, names)
+    for members in named_groups.values():
+        named_outlets.update({outlet: (outlets or {})[outlet] for outlet in members if outlet in (outlets or {})})
     if named_outlets:
         chosen = {a for ids in named_outlets.values() for a in ids}
         scope = tuple(sorted(chosen & set(scope))) if scope else tuple(sorted(chosen))
@@ -204,5 +223,6 @@ def understand(
         names=frozenset(name_terms(topic)),
         predicate=predicate(question),
         outlets=named_outlets,
+        groups=named_groups,
         topic=topic if named_outlets else None,
     )

@@ -78,7 +78,7 @@ def test_story_command(dunmere_engine: Engine) -> None:
     matrices = json.loads(result.stdout)
     assert len(matrices) == 1 and len(matrices[0]["articles"]) == 5
     text = run_cli(home, "story", corpus=DUNMERE).stdout
-    assert "carried by 5 of 5" in text and "! stance: “oppose”" in text
+    assert "carried by 5 of 5" in text and "! stance: “oppose”" in text and "Northern Wire [wire service]" in text
 
 
 @pytest.mark.parametrize(
@@ -91,10 +91,15 @@ def test_story_command(dunmere_engine: Engine) -> None:
         ("Which outlets call the site Dunmore?", ["spelling: “Dunmere” in", "“Dunmore” in Coast Herald"]),
         (
             "What does the Ledger report include that Karsa Today leaves out?",
-            ["The Ostrian Ledger carries 2 claim(s) that Karsa Today does not"],
+            ["The Ostrian Ledger carries 2 claim(s) missing from Karsa Today"],
         ),
         ("Which sources does the Coast Herald report rely on?", ["Coast Herald (2025-09-03) relies on these sources:"]),
         ("How did the crowd at the lantern festival compare across the outlets?", ["Only Coast Herald"]),
+        (
+            "What does the state media coverage include that the other outlets leave out?",
+            ["The state media coverage carries 1 claim(s) missing from the other outlets:", "has not said how many"],
+        ),
+        ("Which sources does the wire service rely on?", ["Northern Wire (2025-09-02) relies on these sources:"]),
     ],
 )
 def test_the_chat_answers_questions_about_outlets(dunmere_engine: Engine, question: str, expected: list[str]) -> None:

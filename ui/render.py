@@ -167,7 +167,10 @@ def _marked(text: str, marks: list[str]) -> str:
 def story_html(matrix: dict[str, Any]) -> str:
     """Claims × outlets: each cell the outlet's exact sentence, the words where outlets differ marked."""
     outlets = [a["outlet"] for a in matrix["articles"]]
-    head = "".join(f"<th>{escape(o)}</th>" for o in outlets)
+    head = "".join(
+        f"<th>{escape(a['outlet'])}" + (f"<br><small>{escape(a['group'])}</small>" if a["group"] else "") + "</th>"
+        for a in matrix["articles"]
+    )
     rows = []
     for claim in matrix["claims"]:
         cells = {cell["outlet"]: cell for cell in claim["cells"]}

@@ -20,8 +20,9 @@ LEAVES_OUT = re.compile(r"\b(?:not|n['’]t|leaves? out|omits?|drops?|miss(?:es)
 
 
 def _story(plan: Plan, library: Library) -> list[str]:
-    """The articles of the story asked about: the chosen ones, or the story of the best passage."""
-    if plan.scope and len(plan.scope) > 1:
+    """The articles of the story asked about: the chosen ones, or the whole story of the best passage
+    (always for a question about an outlet group, which is compared with the story's other outlets)."""
+    if plan.scope and len(plan.scope) > 1 and not plan.groups:
         return list(plan.scope)
     hits = library.retrieve(plan.searched, 1, plan.scope)
     if not hits:
@@ -55,15 +56,15 @@ def _cells_answer(plan: Plan, claim: Claim, total: int) -> Answer:
     return Answer(plan.question, "\n".join(lines), False, citations)
 
 
-def _only_in(plan: Plan, found: list[Claim], first: str, second: str) -> Answer:
-    """What the first outlet named carries that the second leaves out."""
-    mine = [c for c in found if first in c.outlets and second not in c.outlets]
+def _only_in(plan: Plan, found: list[Claim], first: str, second: str, ours: set[str], theirs: set[str]) -> Answer:
+    """What the first outlet (or group) named carries that the second leaves out."""
+    mine = [c for c in found if ours & set(c.outlets) and not theirs & set(c.outlets)]
     if not mine:
-        return abstention(plan.question, f"{first} carries no claim that {second} leaves out.")
+        return abstention(plan.question, f"{first} carries no claim that is missing from {second}.")
     citations: list[Citation] = []
-    lines = [f"{first} carries {len(mine)} claim(s) that {second} does not:"]
+    lines = [f"{first} carries {len(mine)} claim(s) missing from {second}:"]
     for claim in mine:
-        cell = next(c for c in claim.cells if c.article.outlet == first)
+        cell = next(c for c in claim.cells if c.article.outlet in ours)
         citations.append(cite(len(citations) + 1, cell.article, cell.unit.span.start, cell.unit.span.end))
         lines.append("> " + citations[-1].text.replace("\n", "\n> ") + f" [{citations[-1].n}]")
     return Answer(plan.question, "\n".join(lines), False, citations)
@@ -80,9 +81,15 @@ def answer(plan: Plan, library: Library) -> Answer | None:
     views = library.article_views(story)
     found = claims(views)
     named = list(plan.outlets)
+    if LEAVES_OUT.search(plan.question) and len(plan.groups) == 1:
+        group, members = next(iter(plan.groups.items()))
+        everyone = {view.article.outlet for view in views}
+        return _only_in(
+            plan, found, f"The {group} coverage", "the other outlets", set(members), everyone - set(members)
+        )
     if len(named) == 2 and LEAVES_OUT.search(plan.question):
         first, second = sorted(named, key=lambda outlet: _position(plan.question, outlet))
-        return _only_in(plan, found, first, second)
+        return _only_in(plan, found, first, second, {first}, {second})
     hits = library.retrieve(plan.searched, plan.top_k, story)
     # Within one story, half the question's words pick out its claim ("Which outlets call the site Dunmore?").
     reason = unanswered_reason(plan, hits, library.actor_names(), STORY_RECALL)

@@ -207,7 +207,10 @@ def claims(views: list[ArticleView]) -> list[Claim]:
 def story_matrix(views: list[ArticleView]) -> dict:
     found = claims(views)
     return {
-        "articles": [{"id": v.article.id, "outlet": v.article.outlet, "date": v.article.date} for v in views],
+        "articles": [
+            {"id": v.article.id, "outlet": v.article.outlet, "group": v.article.outlet_group, "date": v.article.date}
+            for v in views
+        ],
         "claims": [claim.to_dict() for claim in found],
         "spellings": spelling_variants(found),
     }
