@@ -1,9 +1,33 @@
 """The one check every answer passes before display: every citation, excerpt, quote and speaker span is
-verbatim in its article, by character offsets, whoever composed the answer."""
+verbatim in its article, by character offsets, whoever composed the answer; every outlet an answer names
+and every count of outlets agree with its citations."""
 
 from __future__ import annotations
 
+import re
+
 from rag.answer import CITATION_MARK, QUOTED, Answer, excerpts
+
+# "Coast Herald (2025-09-03) reports:" / "… relies on these sources:" / "Coast Herald (2025-09-03):"
+OUTLET_LINE = re.compile(
+    r"^(?P<outlet>[^>\-\[].*?) \((?P<date>\d{4}-\d{2}-\d{2})\)(?: reports| relies on these sources)?:$"
+)
+OUTLET_COUNT = re.compile(r"^(?P<carry>\d+) of (?P<total>\d+) outlets carry this claim")
+
+
+def _outlet_problems(answer: Answer) -> list[str]:
+    problems = []
+    outlets = {(c.outlet, c.date) for c in answer.citations}
+    for line in answer.answer.splitlines():
+        named = OUTLET_LINE.match(line)
+        if named and (named["outlet"], named["date"]) not in outlets:
+            problems.append(f"outlet line names {named['outlet']!r}, which no citation is from")
+        counted = OUTLET_COUNT.match(line)
+        if counted:
+            cited = {c.outlet for c in answer.citations if f"[{c.n}]" in line}
+            if int(counted["carry"]) != len(cited) or int(counted["carry"]) > int(counted["total"]):
+                problems.append(f"'{counted[0]}' but the line cites {len(cited)} outlet(s)")
+    return problems
 
 
 def verify(answer: Answer, texts: dict[str, str]) -> list[str]:
@@ -34,6 +58,7 @@ def verify(answer: Answer, texts: dict[str, str]) -> list[str]:
     for n, excerpt in excerpts(answer.answer):
         if n in by_n and excerpt not in by_n[n].text:
             problems.append(f"excerpt for [{n}] is not verbatim in its citation")
+    problems += _outlet_problems(answer)
     cited = [c.text for c in answer.citations]
     for pattern in QUOTED:
         for quoted in pattern.findall(answer.answer):

@@ -157,6 +157,8 @@ def test_verifier_rejects_tampered_answers(seeded_engine: Engine) -> None:
     assert "an answer without citations" in verify(uncited, texts)
     renamed = dict(good.attributions[0], source={**good.attributions[0]["source"], "text": "A NATO official"})
     assert any("attribution source" in p for p in verify(dataclasses.replace(good, attributions=[renamed]), texts))
+    other_outlet = dataclasses.replace(good, answer=good.answer.replace("Mehr News Agency (", "The Times ("))
+    assert any("no citation is from" in p for p in verify(other_outlet, texts))
 
 
 def test_an_answer_that_fails_verification_is_withheld_and_not_marked_verified(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from rag.compare.articles import stories
 from rag.compare.story import story_matrix
 from rag.engine import Engine
 from rag.understand import outlets_named
+from rag.verify import verify
 from tests.conftest import make_engine
 from tests.test_cli import run_cli
 
@@ -128,3 +130,11 @@ def test_outlets_are_recognised_by_name_word_or_id() -> None:
         "a place is not its namesake outlet"
     )
     assert outlets_named("What does Karsa's report say?", outlets, names)[0].keys() == {"Karsa Today"}
+
+
+def test_an_outlet_count_that_disagrees_with_its_citations_is_withheld(dunmere_engine: Engine) -> None:
+    answer = dunmere_engine.ask("Which outlets call the site Dunmore?")
+    texts = {c.article_id: dunmere_engine.catalog.get(c.article_id).article.text for c in answer.citations}
+    assert answer.answer.startswith("5 of 5 outlets carry this claim") and verify(answer, texts) == []
+    inflated = replace(answer, answer=answer.answer.replace("5 of 5 outlets", "4 of 5 outlets", 1))
+    assert any("cites 5 outlet(s)" in p for p in verify(inflated, texts))
