@@ -333,3 +333,16 @@ def test_the_story_view_sets_outlets_side_by_side_with_their_differences_marked(
     assert any("Jonas Berg" in text for text in marked)
     assert "5 of 5" in page.inner_text("#story-view") and "Lantern" not in page.inner_text("#story-view")
     context.close()
+
+
+def test_an_answer_across_outlets_opens_its_story_in_the_compare_tab(browser: Browser, story_url: str) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(story_url, wait_until="load")
+    page.wait_for_selector("#question textarea")
+    reply = ask(page, "Do the outlets agree on whether Karsa and Velmar oppose the dam?")
+    assert "5 of 5 outlets carry this claim" in reply
+    page.get_by_role("tab", name="Compare").click()
+    page.wait_for_selector("#story-view table.story")
+    assert "oppose" in page.locator("#story-view mark").all_inner_texts()
+    context.close()

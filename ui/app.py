@@ -198,6 +198,7 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
             gr.Radio(choices=example_questions(entries), value=None),
             indexed_summary(entries),
             gr.Dropdown(choices=story_choices(entries), value=None),
+            story_choices(entries),
         )
 
     def compare_actors(topic: str, scope: list[str] | None) -> str:
@@ -218,6 +219,12 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
             for group in groups
         ]
 
+    def story_of_answer(state: dict, choices: list[tuple[str, str]]):
+        """An answer citing several outlets of one story opens that story in the Compare tab."""
+        cited = {c["article_id"] for c in state.get("citations", [])}
+        chosen = next((value for _, value in choices if len(cited) > 1 and cited <= set(value.split(","))), None)
+        return (gr.Dropdown(value=chosen), show_story(chosen)) if chosen else (gr.update(), gr.update())
+
     def show_story(chosen: str | None) -> str:
         if not chosen:
             return "<p>Choose a story.</p>"
@@ -230,6 +237,7 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
         )
         answer_state = gr.State({})
         asked_state = gr.State([])
+        stories_state = gr.State([])  # the story dropdown's choices, to open an answer's story
         # On a narrow screen the tabs wrap onto a second row instead of hiding behind an unlabelled "⋯".
         with gr.Tabs(overflow_behavior="wrap"):
             with gr.Tab("Ask"), gr.Row():
@@ -331,8 +339,11 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
 
         outputs = [chat, question, picker, view, answer_state, asked_state, passage, exact]
         inputs = [question, chat, top_k, scope, asked_state]
-        send.click(ask, inputs, outputs, api_name="ask")
-        question.submit(ask, inputs, outputs, api_name="ask_on_enter")
+        for asked_by in (
+            send.click(ask, inputs, outputs, api_name="ask"),
+            question.submit(ask, inputs, outputs, api_name="ask_on_enter"),
+        ):
+            asked_by.then(story_of_answer, [answer_state, stories_state], [story_pick, story_view], api_name=False)
         clear.click(new_conversation, None, outputs, api_name=False)
         chat.clear(new_conversation, None, outputs, api_name=False)
         picker.change(show_citation, [picker, answer_state], [view, passage], api_name=False).then(
@@ -341,7 +352,7 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
         who_article.change(who_rows, [who_article, who_filter], who, api_name=False)
         who_filter.change(who_rows, [who_article, who_filter], who, api_name=False)
         corpus_outputs = [status, articles, remove_id, who_article, scope, confirm, compare_scope, outlets_pick, who]
-        corpus_outputs += [examples, indexed, story_pick]
+        corpus_outputs += [examples, indexed, story_pick, stories_state]
         examples.input(lambda chosen: chosen or "", examples, question, api_name=False)
         page.load(lambda: refreshed(""), None, corpus_outputs, api_name=False)
         compare_button.click(compare_actors, [topic, compare_scope], actors_view, api_name="compare")
