@@ -53,7 +53,7 @@ class Library:
     def lexical(self) -> LexicalIndex:
         from rag.retrieve import LexicalIndex
 
-        return LexicalIndex(self.stored_units)
+        return LexicalIndex(self.stored_units, self.config.home / "bm25")
 
     @cached_property
     def index(self) -> VectorStoreIndex:

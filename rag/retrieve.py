@@ -8,8 +8,12 @@ question's names and content words the candidate contains. `python -m rag eval-r
 from __future__ import annotations
 
 import gc
+import json
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import bm25s
 import numpy as np
@@ -32,6 +36,7 @@ TERM_WEIGHT = 0.2
 CANDIDATES_PER_RETRIEVER = 20
 # The main BM25 index is rebuilt once articles added, changed or removed since it was built reach this share.
 REBUILD_SHARE = 0.1
+STAMP = "covers.json"  # beside the saved index: the catalog map (article id -> content hash) it was built from
 
 
 class NonZeroBM25Retriever(BM25Retriever):
@@ -57,7 +62,7 @@ class NonZeroBM25Retriever(BM25Retriever):
         if len(matching) > self.similarity_top_k:
             matching = matching[np.argpartition(-scores[matching], self.similarity_top_k)[: self.similarity_top_k]]
         best = matching[np.argsort(-scores[matching], kind="stable")]
-        return [NodeWithScore(node=metadata_dict_to_node(self.corpus[i]), score=float(scores[i])) for i in best]
+        return [NodeWithScore(node=metadata_dict_to_node(self.corpus[int(i)]), score=float(scores[i])) for i in best]
 
 
 class VisibleUnits(BaseNodePostprocessor):
@@ -124,7 +129,7 @@ class QuestionAwareReranker(BaseNodePostprocessor):
         return rescored[: self.top_n]
 
 
-def lexical_retriever(nodes: list[BaseNode]) -> BaseRetriever | None:
+def lexical_retriever(nodes: list[BaseNode]) -> NonZeroBM25Retriever | None:
     """BM25 over every visible unit; rebuilt by the engine only when the catalog changes."""
     if not nodes:
         return None
@@ -165,14 +170,16 @@ def _fused(retrievers: list[BaseRetriever]) -> BaseRetriever:
 class LexicalIndex:
     """BM25 over the visible units, kept current without re-reading the whole store on every change.
 
-    A full build reads every unit from Chroma (~17 s at 120k units). After it, articles added or changed
-    go into a small second BM25 index whose hits are fused with the main one by reciprocal rank; units
-    of replaced or removed versions stay in the main index until the next full build, and `VisibleUnits`
-    drops them. A full build happens once such changes reach `REBUILD_SHARE` of the main index.
+    A full build reads every unit from Chroma (~17 s at 120k units), so it is saved in `folder` with the
+    catalog map it covers, and a restart loads it instead (memory-mapped). After it, articles added or
+    changed go into a small second BM25 index whose hits are fused with the main one by reciprocal rank;
+    units of replaced or removed versions stay in the main index until the next full build, and
+    `VisibleUnits` drops them. A full build happens once such changes reach `REBUILD_SHARE` of the main index.
     """
 
-    def __init__(self, read_units: Callable[[Iterable[str] | None], list[BaseNode]]) -> None:
+    def __init__(self, read_units: Callable[[Iterable[str] | None], list[BaseNode]], folder: Path) -> None:
         self._read_units = read_units  # the stored units of these articles, or of all when None
+        self._folder = folder
         self._main_hashes: dict[str, str] | None = None
         self._main: BaseRetriever | None = None
         self._delta_hashes: dict[str, str] = {}
@@ -188,10 +195,35 @@ class LexicalIndex:
                 self._serves = committed
             return self._retriever
 
+    def _load(self) -> None:
+        """The saved main index and the catalog map it covers, when there is one."""
+        stamp = self._folder / STAMP
+        if stamp.is_file():
+            self._main = NonZeroBM25Retriever.from_persist_dir(
+                str(self._folder / "index"), mmap=True, show_progress=False
+            )
+            self._main_hashes, self._retriever = json.loads(stamp.read_text(encoding="utf-8")), self._main
+
+    def _save(self, retriever: NonZeroBM25Retriever, covers: dict[str, str]) -> None:
+        """Replace the saved index: written beside it, then renamed, so a crash leaves the old one whole."""
+        self._folder.mkdir(parents=True, exist_ok=True)
+        fresh = Path(tempfile.mkdtemp(dir=self._folder, prefix=".new-"))
+        retriever.persist(str(fresh / "index"))
+        (fresh / STAMP).write_text(json.dumps(covers), encoding="utf-8")
+        (self._folder / STAMP).unlink(missing_ok=True)
+        shutil.rmtree(self._folder / "index", ignore_errors=True)
+        (fresh / "index").rename(self._folder / "index")
+        (fresh / STAMP).rename(self._folder / STAMP)
+        shutil.rmtree(fresh, ignore_errors=True)
+
     def _refresh(self, committed: dict[str, str]) -> None:
+        if self._main_hashes is None:
+            self._load()
         main = self._main_hashes
         if main is None or len(_changes(main, committed)) > REBUILD_SHARE * len(main):
             self._main = lexical_retriever(_visible(self._read_units(None), committed))
+            if self._main is not None:
+                self._save(self._main, committed)
             # The index's millions of objects live as long as it does: keeping them out of the collector's
             # full passes removes pauses of ~350 ms at 120k units (ten times that at 1.2M).
             gc.freeze()

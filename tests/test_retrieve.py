@@ -5,7 +5,7 @@ import pytest
 
 from rag import retrieve
 from rag.engine import Engine
-from tests.conftest import SEED_ID, article_file
+from tests.conftest import SEED_ID, article_file, make_engine
 
 BRIDGE = "Mayor Ana Ortiz said the Eastport bridge would open in May.\n"
 
@@ -70,6 +70,30 @@ def test_main_index_is_rebuilt_once_changes_reach_the_share(
     fresh_engine.ingest(progress=False)
     assert "southport" in {a for a, _ in bm25_versions(fresh_engine, "Southport")}
     assert reads == [None, ["northport"], None], "3 changes on 3 articles exceed half: one full build"
+
+
+def test_a_restart_loads_the_saved_bm25_index_and_reads_only_what_changed(
+    fresh_engine: Engine, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(retrieve, "REBUILD_SHARE", 1.0)
+    fresh_engine.ingest(progress=False)
+    before = bm25_versions(fresh_engine, "Peskov")
+    assert (fresh_engine.config.home / "bm25" / retrieve.STAMP).is_file()
+    article_file(corpus_copy, "bridge.md", BRIDGE, id="bridge")
+    fresh_engine.ingest(progress=False)
+
+    restarted = make_engine(fresh_engine.config.home, corpus_copy)
+    done: list[list[str] | None] = []
+    read_units = restarted.library.stored_units
+    monkeypatch.setattr(
+        restarted.library,
+        "stored_units",
+        lambda ids: done.append(None if ids is None else sorted(ids)) or read_units(ids),
+    )
+    assert bm25_versions(restarted, "Peskov") == before
+    assert ("bridge", restarted.catalog.hashes()["bridge"]) in bm25_versions(restarted, "Eastport bridge")
+    assert done == [["bridge"]], "the saved index covers the seed; only the article added since is read"
+    assert not restarted.ask("When does the Eastport bridge open?").abstained
 
 
 def test_bm25_returns_only_units_sharing_a_word_best_first() -> None:
