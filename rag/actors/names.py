@@ -101,6 +101,7 @@ class ActorNames:
             self._by_key.setdefault(surname, dict.fromkeys(actors, "PERSON"))
         for key, actors in self._by_key.items():
             self._by_key[key] = {merged.get(actor, actor): kind for actor, kind in actors.items()}
+        self._first_words = {_key(key.split()[0]) for key in self._by_key}  # where a name can start
 
     def actors(self, name: str) -> set[str]:
         return set(self._by_key.get(_key(name), {}))
@@ -122,7 +123,7 @@ class ActorNames:
         found: list[Found] = []
         i = 0
         while i < len(words):
-            if not words[i][0][:1].isupper():
+            if not words[i][0][:1].isupper() or _key(words[i][0]) not in self._first_words:
                 i += 1
                 continue
             for n in range(min(MAX_NAME_WORDS, len(words) - i), 0, -1):
@@ -163,5 +164,7 @@ class ActorNames:
     def named_in(self, asked: dict[str, list[str]], text: str) -> str:
         """A question's own names for its actors (`actors_in(question)`) that a text names in other
         words ("Bolivia" when the text says "La Paz"), so word-matching can count them as present."""
+        if not asked:
+            return ""
         there = self.actors_in(text)
         return " ".join(name for actor, names in asked.items() if actor in there for name in names)
