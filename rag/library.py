@@ -36,6 +36,7 @@ CHROMA_PAGE = 5000
 # Evidence this close to a comparison topic (bi-encoder cosine) counts for it.
 TOPIC_COSINE = 0.3
 ALIAS_FILE = "actors.yaml"
+Outlets = tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]
 
 
 class Library:
@@ -44,6 +45,7 @@ class Library:
         self.catalog = catalog
         self._actor_rows: dict[tuple[str, str], list[ActorRow]] = {}  # (article id, content hash) -> rows
         self._names: tuple[tuple, ActorNames] | None = None  # (what they were read from, names)
+        self._outlets: tuple[dict[str, str], Outlets] | None = None  # (catalog map read from, outlets and groups)
 
     @cached_property
     def collection(self) -> Collection:
@@ -89,6 +91,13 @@ class Library:
             self._names = ((committed, aliases), ActorNames([*place_names(), *self.catalog.actor_names(), *user]))
             self._actor_rows = {}
         return self._names[1]
+
+    def outlets(self) -> Outlets:
+        """Outlet -> article ids, and outlet group -> outlets; re-read only when the catalog changed."""
+        committed = self.catalog.hashes()
+        if self._outlets is None or self._outlets[0] is not committed:
+            self._outlets = (committed, (self.catalog.outlets(), self.catalog.outlet_groups()))
+        return self._outlets[1]
 
     def stored_units(self, article_ids: Iterable[str] | None) -> list[BaseNode]:
         """Units as llama-index nodes, read from Chroma in pages: of the given articles, or all of them."""
