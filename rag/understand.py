@@ -1,9 +1,10 @@
 """Question -> plan: read a question once into what it asks and whom it names.
 
 Every later step reads the plan and never the question's wording again: which component answers it
-(`kind`), the speaker and claim of speaker questions, the actors it names (resolved through the
-corpus's actor names, so "Germany" also finds "Berlin"), the stances it asks about, and the type of
-answer it expects ("When …?" wants a time).
+(`kind`), the outlets and outlet groups it names (they become its scope), the speaker and claim of
+speaker questions, the actors it names (resolved through the corpus's actor names, so "Germany" also
+finds "Berlin"), the stances it asks about, the type of answer it expects ("When …?" wants a time), its
+words and its main verb.
 """
 
 from __future__ import annotations
