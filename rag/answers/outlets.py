@@ -40,12 +40,13 @@ def _position(question: str, outlet: str) -> int:
 def _cells_answer(plan: Plan, claim: Claim, total: int) -> Answer:
     citations = [cite(n, c.article, c.unit.span.start, c.unit.span.end) for n, c in enumerate(claim.cells, 1)]
     marks = "".join(f"[{c.n}]" for c in citations)
-    missing = total - len(claim.cells)
-    lines = [f"{len(claim.cells)} of {total} outlets carry this claim{'' if missing else ', all of them'}. {marks}"]
+    carrying = len(set(claim.outlets))
+    lines = [f"{carrying} of {total} outlets carry this claim{', all of them' if carrying == total else ''}. {marks}"]
     differences = claim.differences()
-    lines.append("Where their accounts differ:" if differences else "Their accounts do not differ in stance, figures,")
-    if not differences:
-        lines[-1] += f" names, hedges or attribution. {marks}"
+    if differences:
+        lines.append("Where their accounts differ:")
+    else:
+        lines.append(f"Their accounts do not differ in stance, figures, names, hedges or attribution. {marks}")
     for difference in differences:
         # Each value cites the first outlet that has it ("“oppose” in A, B; “concerned” in C" -> [A][C]).
         firsts = [next((c for c in citations if c.outlet in part), None) for part in difference.split("; ")]
@@ -99,4 +100,4 @@ def answer(plan: Plan, library: Library) -> Answer | None:
     units = [(hit.node.metadata["article_id"], int(hit.node.metadata["unit"])) for hit in hits[:CLAIMS_CONSIDERED]]
     candidates = [c for c in found if any((cell.article.id, cell.unit.unit) in units for cell in c.cells)]
     claim = max(candidates, key=lambda c: len(c.cells))
-    return _cells_answer(plan, claim, len(views))
+    return _cells_answer(plan, claim, len({view.article.outlet for view in views}))
