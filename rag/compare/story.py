@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -46,24 +47,34 @@ class Claim:
     def outlets(self) -> list[str]:
         return [cell.article.outlet for cell in self.cells]
 
+    @cached_property
+    def _features(self) -> dict[str, list[str]]:
+        """Each feature's value for each cell, in cell order: computed once (naming people needs a parse)."""
+        return {label: [feature(cell) for cell in self.cells] for label, feature in FEATURES.items()}
+
+    @cached_property
+    def _spellings(self) -> list[str]:
+        return spelling_variants([self])
+
     def marks(self, cell: Cell) -> list[str]:
         """The words of this cell where the outlets differ (its stance word, figures, names, hedges,
-        speaker, relay), each a substring of the cell's text."""
+        speaker, relay, spelling), each a substring of the cell's text."""
+        at = self.cells.index(cell)
         found = []
-        for feature in FEATURES.values():
-            if len({feature(c) for c in self.cells}) > 1:
-                found += [q for q in re.findall(r"“([^”]+)”", feature(cell)) if q in cell.text]
-        for variants in spelling_variants([self]):
+        for values in self._features.values():
+            if len(set(values)) > 1:
+                found += [q for q in re.findall(r"“([^”]+)”", values[at]) if q in cell.text]
+        for variants in self._spellings:
             found += [q for q in re.findall(r"“([^”]+)”", variants) if q in cell.text]
         return list(dict.fromkeys(found))
 
     def differences(self) -> list[str]:
         found = []
-        for label, feature in FEATURES.items():
-            values = {cell.article.outlet: feature(cell) for cell in self.cells}
-            if len(set(values.values())) > 1:
-                found.append(f"{label}: " + "; ".join(_grouped(values)))
-        return found + [f"spelling: {variants}" for variants in spelling_variants([self])]
+        for label, values in self._features.items():
+            by_outlet = dict(zip(self.outlets, values, strict=True))
+            if len(set(by_outlet.values())) > 1:
+                found.append(f"{label}: " + "; ".join(_grouped(by_outlet)))
+        return found + [f"spelling: {variants}" for variants in self._spellings]
 
     def to_dict(self) -> dict:
         return {
