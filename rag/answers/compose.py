@@ -62,9 +62,10 @@ def choose_passages(plan: Plan, hits: list[NodeWithScore], max_cited: int, actor
 
     covered = names(best)
     for hit in hits[1:]:
-        if len(chosen) < max_cited and matched(wanted - matched(wanted, covered), names(hit)):
+        named = names(hit) if len(chosen) < max_cited else set()
+        if matched(wanted - matched(wanted, covered), named):
             chosen.append(hit)
-            covered |= names(hit)
+            covered |= named
     for hit in hits[1:]:
         if len(chosen) < max_cited and hit not in chosen and (hit.score or 0) >= (best.score or 0) - SCORE_MARGIN:
             chosen.append(hit)
