@@ -203,7 +203,8 @@ def understand(
         scope = tuple(sorted(chosen & set(scope))) if scope else tuple(sorted(chosen))
     actors = names.actors_in(topic)
     stances = tuple(stance for stance, pattern in STANCE_ASKED.items() if pattern.search(question))
-    specific = _kind(topic, bool(name_terms(topic)))
+    names_asked = frozenset(name_terms(topic))
+    specific = _kind(topic, bool(names_asked))
     kind: Kind = "actors" if _compares_actors(question, actors, stances) else specific
     if len(named_outlets) >= 2 or OUTLETS_ASKED.search(question):
         kind = "outlets"
@@ -221,7 +222,7 @@ def understand(
         expects=next((e for e, pattern in EXPECTS.items() if pattern.search(question)), None),
         fallback=specific,
         words=frozenset(content_terms(topic)),
-        names=frozenset(name_terms(topic)),
+        names=names_asked,
         predicate=predicate(question),
         outlets=named_outlets,
         groups=named_groups,
