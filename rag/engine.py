@@ -94,8 +94,7 @@ class Engine:
         if not self.catalog.hashes():
             return Answer(question, NOTHING_INDEXED, True)
         scope = tuple(article_ids) if article_ids else None
-        outlets, groups = self.library.outlets()
-        plan = understand(question, self.library.actor_names(), top_k, scope, outlets, groups)
+        plan = understand(question, self.library.actor_names(), top_k, scope, self.library.outlets())
         answer = answers.answer(plan, self.library)
         cited = {c.article_id for c in answer.citations} | {a["article_id"] for a in answer.attributions}
         problems = verify(answer, self.catalog.texts(cited))

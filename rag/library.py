@@ -6,8 +6,9 @@ and indexes load on first use.
 
 from __future__ import annotations
 
+import math
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,24 +20,28 @@ from rag.answer import QuestionError
 from rag.attribution.spans import Attribution, Span
 from rag.config import Config
 from rag.corpus import Article
-from rag.store import Catalog, chroma_client, unit_collection, unit_id
+from rag.store import Catalog, Outlets, chroma_client, unit_collection, unit_id
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
     from llama_index.core import VectorStoreIndex
+    from llama_index.core.postprocessor.types import BaseNodePostprocessor
     from llama_index.core.query_engine import RetrieverQueryEngine
     from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 
     from rag.compare.actors import ActorRow
     from rag.compare.articles import ArticleView
-    from rag.retrieve import LexicalIndex
+    from rag.retrieve import DenseScope, LexicalIndex, StoredUnit
 
 # Units read from Chroma per request when building BM25 (one unbounded get fails past ~30k units).
 CHROMA_PAGE = 5000
+# A scope of more units than this is not sent to Chroma as a list of ids (at 120k units 1,000 ids cost 16 ms,
+# 50,000 cost 66 ms); dense retrieval asks for more candidates instead (~0.13 ms each), up to this many.
+ID_SCOPE_MOST = 20_000
+MOST_DENSE_CANDIDATES = 500
 # Evidence this close to a comparison topic (bi-encoder cosine) counts for it.
 TOPIC_COSINE = 0.3
 ALIAS_FILE = "actors.yaml"
-Outlets = tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]
 
 
 class Library:
@@ -45,7 +50,7 @@ class Library:
         self.catalog = catalog
         self._actor_rows: dict[tuple[str, str], list[ActorRow]] = {}  # (article id, content hash) -> rows
         self._names: tuple[tuple, ActorNames] | None = None  # (what they were read from, names)
-        self._outlets: tuple[dict[str, str], Outlets] | None = None  # (catalog map read from, outlets and groups)
+        self._outlets: tuple[dict[str, str], Outlets] | None = None  # (catalog map read from, outlets)
 
     @cached_property
     def collection(self) -> Collection:
@@ -55,7 +60,7 @@ class Library:
     def lexical(self) -> LexicalIndex:
         from rag.retrieve import LexicalIndex
 
-        return LexicalIndex(self.stored_units, self.config.home / "bm25")
+        return LexicalIndex(self.stored_units, self.nodes, self.config.home / "bm25")
 
     @cached_property
     def index(self) -> VectorStoreIndex:
@@ -93,42 +98,64 @@ class Library:
         return self._names[1]
 
     def outlets(self) -> Outlets:
-        """Outlet -> article ids, and outlet group -> outlets; re-read only when the catalog changed."""
+        """The indexed outlets and their groups; re-read only when the catalog changed."""
         committed = self.catalog.hashes()
         if self._outlets is None or self._outlets[0] is not committed:
-            self._outlets = (committed, (self.catalog.outlets(), self.catalog.outlet_groups()))
+            self._outlets = (committed, self.catalog.outlets())
         return self._outlets[1]
 
-    def stored_units(self, article_ids: Iterable[str] | None) -> list[BaseNode]:
-        """Units as llama-index nodes, read from Chroma in pages: of the given articles, or all of them."""
-        from llama_index.core.vector_stores.utils import metadata_dict_to_node
-
+    def stored_units(self, article_ids: Iterable[str] | None) -> Iterator[StoredUnit]:
+        """(Chroma id, text, metadata) of the units of the given articles, or of all, read in pages."""
         where = {"article_id": {"$in": sorted(article_ids)}} if article_ids is not None else None
-        nodes: list[BaseNode] = []
+        offset = 0
         while True:
             page = self.collection.get(
-                where=where, limit=CHROMA_PAGE, offset=len(nodes), include=["documents", "metadatas"]
+                where=where, limit=CHROMA_PAGE, offset=offset, include=["documents", "metadatas"]
             )
-            nodes += [
-                metadata_dict_to_node(m, text=t) for t, m in zip(page["documents"], page["metadatas"], strict=True)
-            ]
+            yield from zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+            offset += len(page["ids"])
             if len(page["ids"]) < CHROMA_PAGE:
-                return nodes
+                return
 
-    def _scope_ids(
-        self, committed: dict[str, str], article_ids: Sequence[str] | None, units: set[tuple[str, int]] | None
-    ) -> list[str] | None:
-        """Chroma ids of the units a question is restricted to; None when it may use the whole corpus."""
-        if units is not None:
-            return sorted(
-                unit_id(a, committed[a], u)
-                for a, u in units
-                if a in committed and (not article_ids or a in article_ids)
-            )
-        if not article_ids:
-            return None
-        counts = self.catalog.unit_counts(set(article_ids) & committed.keys())
-        return [unit_id(a, committed[a], u) for a, n in counts.items() for u in range(n)]
+    def nodes(self, unit_ids: list[str]) -> list[BaseNode]:
+        """The stored units with these Chroma ids, as llama-index nodes (those still stored)."""
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+        if not unit_ids:
+            return []
+        found = self.collection.get(ids=unit_ids, include=["documents", "metadatas"])
+        return [metadata_dict_to_node(m, text=t) for t, m in zip(found["documents"], found["metadatas"], strict=True)]
+
+    def _dense_scope(
+        self, committed: dict[str, str], article_ids: Sequence[str] | None, speakers: frozenset[str] | None
+    ) -> DenseScope | None:
+        """What dense retrieval is restricted to; None when nothing is in scope.
+
+        A scope of up to `ID_SCOPE_MOST` units reaches Chroma as their ids; a bigger one is left to the
+        postprocessors, and dense retrieval asks for more candidates in proportion to how little it covers.
+        """
+        from rag.retrieve import CANDIDATES_PER_RETRIEVER, DenseScope
+
+        if speakers is not None:
+            in_scope = self.catalog.spoken_count(speakers)
+            if in_scope <= ID_SCOPE_MOST:
+                ids = [
+                    unit_id(a, committed[a], u)
+                    for a, u in self.catalog.spoken_units(speakers)
+                    if a in committed and (not article_ids or a in article_ids)
+                ]
+                return DenseScope(ids) if ids else None
+        elif article_ids:
+            counts = self.catalog.unit_counts(set(article_ids) & committed.keys())
+            in_scope = sum(counts.values())
+            if not in_scope:
+                return None
+            if in_scope <= ID_SCOPE_MOST:
+                return DenseScope([unit_id(a, committed[a], u) for a, n in counts.items() for u in range(n)])
+        else:
+            return DenseScope(None)
+        share = in_scope / max(self.collection.count(), 1)
+        return DenseScope(None, min(MOST_DENSE_CANDIDATES, math.ceil(CANDIDATES_PER_RETRIEVER / share)))
 
     def _vectors(self, node_ids: list[str]) -> dict[str, list[float]]:
         found = self.collection.get(ids=node_ids, include=["embeddings"])
@@ -146,48 +173,50 @@ class Library:
         self,
         top_k: int,
         article_ids: Sequence[str] | None = None,
-        units: set[tuple[str, int]] | None = None,
+        speakers: frozenset[str] | None = None,
         dense: bool = True,
         lexical: bool = True,
         rerank: bool = True,
     ) -> RetrieverQueryEngine | None:
-        """Candidates (dense, BM25 or both fused) -> visible units only -> question-aware rerank, as one
-        llama-index query engine; None when nothing is in scope. Answers use the default; eval compares."""
+        """Candidates (dense, BM25 or both fused) -> visible units only (of the chosen articles, where one of
+        the speaker phrases speaks) -> question-aware rerank, as one llama-index query engine; None when
+        nothing is in scope. Answers use the default; eval compares."""
         from llama_index.core.llms import MockLLM
         from llama_index.core.query_engine import RetrieverQueryEngine
         from llama_index.core.response_synthesizers.no_text import NoText
 
-        from rag.retrieve import FirstN, QuestionAwareReranker, VisibleUnits, hybrid_retriever
+        from rag.retrieve import FirstN, QuestionAwareReranker, SpokenBy, VisibleUnits, hybrid_retriever
 
         committed = self.catalog.hashes()
-        scope_ids = self._scope_ids(committed, article_ids, units)
-        if not committed or scope_ids == []:
+        scope = self._dense_scope(committed, article_ids, speakers)
+        if not committed or scope is None:
             return None
         bm25 = self.lexical.retriever(committed) if lexical else None
-        retriever = hybrid_retriever(self.index, bm25, scope_ids) if dense else bm25
+        retriever = hybrid_retriever(self.index, bm25, scope) if dense else bm25
         if retriever is None:
             return None
-        visible = VisibleUnits(
-            committed=committed,
-            article_ids=frozenset(article_ids) if article_ids else None,
-            units=frozenset(units) if units is not None else None,
-        )
+        kept: list[BaseNodePostprocessor] = [
+            VisibleUnits(committed=committed, article_ids=frozenset(article_ids) if article_ids else None)
+        ]
+        if speakers is not None:
+            kept.append(SpokenBy(speakers=speakers, speakers_of=self.catalog.speakers_of))
         last = (
             QuestionAwareReranker(vectors_for=self._vectors, actors=self.actor_names(), top_n=top_k)
             if rerank
             else FirstN(n=top_k)
         )
-        return RetrieverQueryEngine(retriever, NoText(llm=MockLLM()), node_postprocessors=[visible, last])
+        return RetrieverQueryEngine(retriever, NoText(llm=MockLLM()), node_postprocessors=[*kept, last])
 
     def retrieve(
         self,
         question: str,
         top_k: int,
         article_ids: Sequence[str] | None = None,
-        units: set[tuple[str, int]] | None = None,
+        speakers: frozenset[str] | None = None,
     ) -> list[NodeWithScore]:
-        """The passages that may answer a question, best first."""
-        pipeline = self.pipeline(top_k, article_ids, units)
+        """The passages that may answer a question, best first; with `speakers`, only where one of these
+        (lower-cased) speaker phrases speaks."""
+        pipeline = self.pipeline(top_k, article_ids, speakers)
         return pipeline.retrieve(self.query(question)) if pipeline else []
 
     def articles(self, article_ids: Iterable[str]) -> dict[str, Article]:
@@ -196,7 +225,8 @@ class Library:
 
     def unit_spans(self, keys: set[tuple[str, int]]) -> dict[tuple[str, int], tuple[int, int]]:
         """(start, end) of the given units in their committed article versions."""
-        ids = self._scope_ids(self.catalog.hashes(), None, keys) or []
+        committed = self.catalog.hashes()
+        ids = [unit_id(a, committed[a], u) for a, u in keys if a in committed]
         found = self.collection.get(ids=ids, include=["metadatas"])["metadatas"] if ids else []
         return {(meta["article_id"], meta["unit"]): (meta["start"], meta["end"]) for meta in found}
 

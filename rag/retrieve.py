@@ -7,12 +7,13 @@ question's names and content words the candidate contains. `python -m rag eval-r
 
 from __future__ import annotations
 
-import gc
 import json
 import shutil
+import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import bm25s
@@ -24,8 +25,6 @@ from llama_index.core.llms import MockLLM
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
-from llama_index.core.vector_stores.utils import metadata_dict_to_node
-from llama_index.retrievers.bm25 import BM25Retriever
 
 from rag.actors.names import ActorNames
 from rag.lexical import content_terms, name_terms, recall
@@ -37,32 +36,88 @@ CANDIDATES_PER_RETRIEVER = 20
 # The main BM25 index is rebuilt once articles added, changed or removed since it was built reach this share.
 REBUILD_SHARE = 0.1
 STAMP = "covers.json"  # beside the saved index: the catalog map (article id -> content hash) it was built from
+UNIT_IDS = "unit_ids.json"  # beside the bm25s files: the Chroma id of each indexed unit, in index order
+TOKENIZE_BATCH = 5000
+STEMMER = Stemmer.Stemmer("english")
 
 
-class NonZeroBM25Retriever(BM25Retriever):
-    """BM25 hits among the units that share a word with the query, best first.
+StoredUnit = tuple[str, str, dict]  # (Chroma id, text, metadata) of a unit as the store holds it
+Fetch = Callable[[list[str]], list[BaseNode]]  # nodes of the given Chroma ids, from the store
 
-    The parent pads its top-k with zero-score units, and picks its top-k with an argpartition over every
-    unit's score: mostly tied zeros, which took ~260 ms at 1.2M units against ~4 ms among the matches.
+
+class UnitBM25Retriever(BaseRetriever):
+    """BM25 (bm25s) over units, holding only their Chroma ids: hits are read back from the store, which
+    already holds their text and metadata.
+
+    llama-index's `BM25Retriever` keeps and saves a copy of every node (1.5 GB at 1.2M units, scanned line
+    by line on every load); this index saves the bm25s matrices and the ids, and memory-maps the matrices.
+    Only units sharing a word with the query are ranked: picking a top-k among every unit's score (mostly
+    tied zeros) took ~260 ms at 1.2M units against ~4 ms among the matches.
     """
 
+    def __init__(self, bm25: bm25s.BM25, unit_ids: list[str], fetch: Fetch) -> None:
+        super().__init__()
+        self._bm25, self._unit_ids, self._fetch = bm25, unit_ids, fetch
+
+    @classmethod
+    def build(cls, units: Iterable[StoredUnit], fetch: Fetch) -> UnitBM25Retriever | None:
+        """Index units read page by page: only word ids are kept, never the units themselves."""
+        tokenizer = bm25s.tokenization.Tokenizer(stemmer=STEMMER, stopwords="en")
+        unit_ids, words = [], []
+        for chunk in _batched(units, TOKENIZE_BATCH):
+            unit_ids += [unit for unit, _, _ in chunk]
+            words += tokenizer.tokenize([text for _, text, _ in chunk], update_vocab=True, show_progress=False)
+        if not unit_ids:
+            return None
+        bm25 = bm25s.BM25()
+        bm25.index(bm25s.tokenization.Tokenized(words, tokenizer.get_vocab_dict()), show_progress=False)
+        return cls(bm25, unit_ids, fetch)
+
+    def save(self, folder: Path) -> None:
+        self._bm25.save(str(folder), show_progress=False)
+        (folder / UNIT_IDS).write_text(json.dumps(self._unit_ids), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, fetch: Fetch) -> UnitBM25Retriever:
+        bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
+        return cls(bm25, json.loads((folder / UNIT_IDS).read_text(encoding="utf-8")), fetch)
+
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        words = bm25s.tokenize(
-            query_bundle.query_str,
-            stemmer=None if self.skip_stemming else self.stemmer,
-            token_pattern=self.token_pattern,
-            return_ids=False,
-            show_progress=False,
-        )[0]
-        ids = self.bm25.get_tokens_ids(words)
+        words = bm25s.tokenize(query_bundle.query_str, stemmer=STEMMER, return_ids=False, show_progress=False)[0]
+        ids = self._bm25.get_tokens_ids(words)
         if not ids:
             return []
-        scores = self.bm25.get_scores_from_ids(ids)
+        scores = self._bm25.get_scores_from_ids(ids)
         matching = np.flatnonzero(scores)
-        if len(matching) > self.similarity_top_k:
-            matching = matching[np.argpartition(-scores[matching], self.similarity_top_k)[: self.similarity_top_k]]
+        top_k = 4 * CANDIDATES_PER_RETRIEVER
+        if len(matching) > top_k:
+            matching = matching[np.argpartition(-scores[matching], top_k)[:top_k]]
         best = matching[np.argsort(-scores[matching], kind="stable")]
-        return [NodeWithScore(node=metadata_dict_to_node(self.corpus[int(i)]), score=float(scores[i])) for i in best]
+        nodes = {node.node_id: node for node in self._fetch([self._unit_ids[i] for i in best])}
+        return [
+            NodeWithScore(node=nodes[self._unit_ids[i]], score=float(scores[i]))
+            for i in best
+            if self._unit_ids[i] in nodes
+        ]
+
+
+def _batched(items: Iterable[StoredUnit], size: int) -> Iterator[list[StoredUnit]]:
+    batch: list[StoredUnit] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@dataclass(frozen=True)
+class DenseScope:
+    """The Chroma ids dense retrieval is restricted to (None: no restriction) and how many candidates it asks for."""
+
+    ids: list[str] | None
+    candidates: int = CANDIDATES_PER_RETRIEVER
 
 
 class VisibleUnits(BaseNodePostprocessor):
@@ -70,7 +125,6 @@ class VisibleUnits(BaseNodePostprocessor):
 
     committed: dict[str, str] = Field(description="article id -> committed content hash")
     article_ids: frozenset[str] | None = Field(default=None, description="restrict to these articles")
-    units: frozenset[tuple[str, int]] | None = Field(default=None, description="restrict to these units")
 
     def _postprocess_nodes(
         self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
@@ -80,8 +134,23 @@ class VisibleUnits(BaseNodePostprocessor):
             for hit in nodes
             if self.committed.get(hit.node.metadata.get("article_id")) == hit.node.metadata.get("content_hash")
             and (self.article_ids is None or hit.node.metadata["article_id"] in self.article_ids)
-            and (self.units is None or (hit.node.metadata["article_id"], hit.node.metadata["unit"]) in self.units)
         ]
+
+
+class SpokenBy(BaseNodePostprocessor):
+    """Keeps units holding a cue of one of the speaker phrases, looked up for the candidates only."""
+
+    speakers: frozenset[str] = Field(description="lower-cased speaker phrases")
+    speakers_of: Callable[[set[tuple[str, int]]], dict[tuple[str, int], set[str]]] = Field(exclude=True)
+
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
+        def key(hit: NodeWithScore) -> tuple[str, int]:
+            return hit.node.metadata["article_id"], int(hit.node.metadata["unit"])
+
+        phrases = self.speakers_of({key(hit) for hit in nodes})
+        return [hit for hit in nodes if phrases.get(key(hit), set()) & self.speakers]
 
 
 class FirstN(BaseNodePostprocessor):
@@ -129,28 +198,14 @@ class QuestionAwareReranker(BaseNodePostprocessor):
         return rescored[: self.top_n]
 
 
-def lexical_retriever(nodes: list[BaseNode]) -> NonZeroBM25Retriever | None:
-    """BM25 over every visible unit; rebuilt by the engine only when the catalog changes."""
-    if not nodes:
-        return None
-    return NonZeroBM25Retriever.from_defaults(
-        nodes=nodes,
-        similarity_top_k=min(4 * CANDIDATES_PER_RETRIEVER, len(nodes)),
-        stemmer=Stemmer.Stemmer("english"),
-        language="en",
-    )
-
-
-def hybrid_retriever(
-    index: VectorStoreIndex, lexical: BaseRetriever | None, scope_ids: list[str] | None
-) -> BaseRetriever:
+def hybrid_retriever(index: VectorStoreIndex, lexical: BaseRetriever | None, scope: DenseScope) -> BaseRetriever:
     """Dense + BM25 candidates fused by reciprocal rank (no LLM query rewriting).
 
     A scope (the units of chosen articles, or the sentences where a speaker speaks) reaches Chroma as a
-    list of record ids: at 120k units that is ~70 ms, where the equivalent metadata filter took ~2 s.
+    list of record ids, far cheaper than the equivalent metadata filter (~2 s at 120k units).
     """
-    scoped = {"ids": scope_ids} if scope_ids is not None else {}
-    dense = index.as_retriever(similarity_top_k=CANDIDATES_PER_RETRIEVER, vector_store_kwargs=scoped)
+    scoped = {"ids": scope.ids} if scope.ids is not None else {}
+    dense = index.as_retriever(similarity_top_k=scope.candidates, vector_store_kwargs=scoped)
     if lexical is None:
         return dense
     return _fused([dense, lexical])
@@ -177,11 +232,12 @@ class LexicalIndex:
     `VisibleUnits` drops them. A full build happens once such changes reach `REBUILD_SHARE` of the main index.
     """
 
-    def __init__(self, read_units: Callable[[Iterable[str] | None], list[BaseNode]], folder: Path) -> None:
+    def __init__(self, read_units: Callable[[Iterable[str] | None], Iterable[StoredUnit]], fetch: Fetch, folder: Path):
         self._read_units = read_units  # the stored units of these articles, or of all when None
+        self._fetch = fetch
         self._folder = folder
         self._main_hashes: dict[str, str] | None = None
-        self._main: BaseRetriever | None = None
+        self._main: UnitBM25Retriever | None = None
         self._delta_hashes: dict[str, str] = {}
         self._retriever: BaseRetriever | None = None
         self._serves: dict[str, str] | None = None  # the catalog map `_retriever` was made for
@@ -196,19 +252,24 @@ class LexicalIndex:
             return self._retriever
 
     def _load(self) -> None:
-        """The saved main index and the catalog map it covers, when there is one."""
+        """The saved main index and the catalog map it covers, when there is one that reads (one of an older
+        layout, or damaged, is rebuilt)."""
         stamp = self._folder / STAMP
         if stamp.is_file():
-            self._main = NonZeroBM25Retriever.from_persist_dir(
-                str(self._folder / "index"), mmap=True, show_progress=False
-            )
-            self._main_hashes, self._retriever = json.loads(stamp.read_text(encoding="utf-8")), self._main
+            try:
+                main = UnitBM25Retriever.load(self._folder / "index", self._fetch)
+                covers = json.loads(stamp.read_text(encoding="utf-8"))
+            except (OSError, ValueError, KeyError) as exc:
+                print(f"saved BM25 index unreadable, rebuilding it: {exc}", file=sys.stderr)
+                return
+            self._main, self._main_hashes, self._retriever = main, covers, main
 
-    def _save(self, retriever: NonZeroBM25Retriever, covers: dict[str, str]) -> None:
+    def _save(self, retriever: UnitBM25Retriever, covers: dict[str, str]) -> None:
         """Replace the saved index: written beside it, then renamed, so a crash leaves the old one whole."""
         self._folder.mkdir(parents=True, exist_ok=True)
         fresh = Path(tempfile.mkdtemp(dir=self._folder, prefix=".new-"))
-        retriever.persist(str(fresh / "index"))
+        (fresh / "index").mkdir()
+        retriever.save(fresh / "index")
         (fresh / STAMP).write_text(json.dumps(covers), encoding="utf-8")
         (self._folder / STAMP).unlink(missing_ok=True)
         shutil.rmtree(self._folder / "index", ignore_errors=True)
@@ -221,17 +282,16 @@ class LexicalIndex:
             self._load()
         main = self._main_hashes
         if main is None or len(_changes(main, committed)) > REBUILD_SHARE * len(main):
-            self._main = lexical_retriever(_visible(self._read_units(None), committed))
+            self._main = UnitBM25Retriever.build(_visible(self._read_units(None), committed), self._fetch)
             if self._main is not None:
                 self._save(self._main, committed)
-            # The index's millions of objects live as long as it does: keeping them out of the collector's
-            # full passes removes pauses of ~350 ms at 120k units (ten times that at 1.2M).
-            gc.freeze()
             self._main_hashes, self._delta_hashes, self._retriever = dict(committed), {}, self._main
             return
         changed = {a: h for a, h in committed.items() if main.get(a) != h}
         if changed != self._delta_hashes:
-            delta = lexical_retriever(_visible(self._read_units(changed), changed)) if changed else None
+            delta = (
+                UnitBM25Retriever.build(_visible(self._read_units(changed), changed), self._fetch) if changed else None
+            )
             shards = [shard for shard in (self._main, delta) if shard is not None]
             self._retriever = _fused(shards) if len(shards) > 1 else next(iter(shards), None)
             self._delta_hashes = changed
@@ -241,5 +301,5 @@ def _changes(before: dict[str, str], after: dict[str, str]) -> set[str]:
     return {a for a in before.keys() | after.keys() if before.get(a) != after.get(a)}
 
 
-def _visible(nodes: list[BaseNode], committed: dict[str, str]) -> list[BaseNode]:
-    return [n for n in nodes if committed.get(n.metadata.get("article_id")) == n.metadata.get("content_hash")]
+def _visible(units: Iterable[StoredUnit], committed: dict[str, str]) -> Iterator[StoredUnit]:
+    return (unit for unit in units if committed.get(unit[2].get("article_id")) == unit[2].get("content_hash"))

@@ -10,11 +10,13 @@ until that is done; the next ingest sweeps what a crash left of them, without sc
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY,
@@ -55,6 +57,11 @@ CREATE TABLE IF NOT EXISTS attributions (
     PRIMARY KEY (article_id, position)
 );
 CREATE INDEX IF NOT EXISTS attributions_by_article ON attributions (article_id);
+CREATE INDEX IF NOT EXISTS attributions_by_speaker ON attributions (speaker);
+-- Every speaker phrase ever committed, with a word index, so "What did X say?" finds X's phrases without
+-- reading attributions; a phrase no longer used just matches no attribution.
+CREATE TABLE IF NOT EXISTS speaker_phrases (phrase TEXT PRIMARY KEY);
+CREATE VIRTUAL TABLE IF NOT EXISTS speaker_words USING fts5(phrase, content='speaker_phrases', content_rowid='rowid');
 CREATE TABLE IF NOT EXISTS actor_names (
     article_id TEXT NOT NULL,
     name TEXT NOT NULL,
@@ -68,7 +75,35 @@ CREATE TABLE IF NOT EXISTS pending (article_id TEXT PRIMARY KEY);
 """
 # Pending "article" meaning: the catalog was reset, so any unit in Chroma may be an orphan.
 EVERY_ARTICLE = "*"
+# Values bound in one statement at most (SQLite allows 32,766): longer lists of article ids go in batches.
+SQL_BATCH = 10_000
 ARTICLE_FIELDS = ("id", "title", "outlet", "date", "url", "language", "source", "preamble", "outlet_group", "text")
+
+
+@dataclass(frozen=True)
+class Outlets:
+    """The indexed outlets, as questions name them."""
+
+    articles: dict[str, tuple[str, ...]] = field(default_factory=dict)  # outlet -> its article ids
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)  # outlet group -> its outlets
+
+    @cached_property
+    def outlet_of(self) -> dict[str, str]:
+        """Article id -> its outlet, so naming an id costs one lookup whatever the size of the corpus."""
+        return {a: outlet for outlet, ids in self.articles.items() for a in ids}
+
+    @cached_property
+    def own_words(self) -> dict[str, list[str]]:
+        """Outlet -> the capitalised words of its name that no other outlet's name has."""
+        owners: dict[str, list[str]] = {}
+        for outlet in self.articles:
+            for word in re.findall(r"[A-Z][\w’'-]{3,}", outlet):
+                owners.setdefault(word, []).append(outlet)
+        own: dict[str, list[str]] = {}
+        for word, named in owners.items():
+            if len(named) == 1:
+                own.setdefault(named[0], []).append(word)
+        return own
 
 
 @dataclass(frozen=True)
@@ -100,6 +135,7 @@ class Catalog:
                 conn.executescript(
                     "DROP TABLE IF EXISTS articles; DROP TABLE IF EXISTS attributions; DROP TABLE IF EXISTS changes;"
                     "DROP TABLE IF EXISTS pending; DROP TABLE IF EXISTS actor_names;"
+                    "DROP TABLE IF EXISTS speaker_words; DROP TABLE IF EXISTS speaker_phrases;"
                 )
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.executescript(SCHEMA)
@@ -134,27 +170,32 @@ class Catalog:
             self._hashes = (changes, {row["id"]: row["content_hash"] for row in rows})
         return self._hashes[1]
 
-    def outlets(self) -> dict[str, tuple[str, ...]]:
-        """Outlet -> the ids of its committed articles."""
-        found: dict[str, list[str]] = {}
+    def outlets(self) -> Outlets:
+        """Outlets with the ids of their committed articles, and outlet groups ("wire service") with the outlets
+        their articles' front matter puts in them."""
+        articles: dict[str, list[str]] = {}
         for row in self._query("SELECT outlet, id FROM articles ORDER BY date, id"):
-            found.setdefault(row["outlet"], []).append(row["id"])
-        return {outlet: tuple(ids) for outlet, ids in found.items()}
-
-    def outlet_groups(self) -> dict[str, tuple[str, ...]]:
-        """Outlet group ("wire service") -> the outlets its articles' front matter puts in it."""
-        found: dict[str, list[str]] = {}
+            articles.setdefault(row["outlet"], []).append(row["id"])
+        groups: dict[str, list[str]] = {}
         for row in self._query("SELECT DISTINCT outlet_group, outlet FROM articles WHERE outlet_group != ''"):
-            found.setdefault(row["outlet_group"], []).append(row["outlet"])
-        return {group: tuple(sorted(outlets)) for group, outlets in found.items()}
+            groups.setdefault(row["outlet_group"], []).append(row["outlet"])
+        return Outlets(
+            {outlet: tuple(ids) for outlet, ids in articles.items()},
+            {group: tuple(sorted(outlets)) for group, outlets in groups.items()},
+        )
 
     def body_hashes(self) -> dict[str, str]:
         return {row["body_hash"]: row["id"] for row in self._query("SELECT id, body_hash FROM articles")}
 
     def unit_counts(self, article_ids: set[str]) -> dict[str, int]:
-        marks = ",".join("?" * len(article_ids))
-        rows = self._query(f"SELECT id, n_units FROM articles WHERE id IN ({marks})", tuple(article_ids))
-        return {row["id"]: row["n_units"] for row in rows}
+        ordered = sorted(article_ids)
+        counts: dict[str, int] = {}
+        for offset in range(0, len(ordered), SQL_BATCH):
+            batch = ordered[offset : offset + SQL_BATCH]
+            marks = ",".join("?" * len(batch))
+            rows = self._query(f"SELECT id, n_units FROM articles WHERE id IN ({marks})", tuple(batch))
+            counts.update({row["id"]: row["n_units"] for row in rows})
+        return counts
 
     def texts(self, article_ids: set[str]) -> dict[str, str]:
         if not article_ids:
@@ -163,32 +204,57 @@ class Catalog:
         rows = self._query(f"SELECT id, text FROM articles WHERE id IN ({marks})", tuple(article_ids))
         return {row["id"]: row["text"] for row in rows}
 
-    def attributions(
-        self, article_ids: set[str] | None = None, speaker_words: list[str] | None = None
-    ) -> list[StoredAttribution]:
-        """Stored attributions in reading order: of the given articles, and/or whose speaker has all the words."""
-        where, args = _article_filter(article_ids, speaker_words)
-        rows = self._query(f"SELECT * FROM attributions {where} ORDER BY article_id, position", args)
+    def attributions(self, article_ids: set[str] | None = None) -> list[StoredAttribution]:
+        """Stored attributions in reading order: of the given articles, or of all."""
+        kept, args = _in_articles(article_ids)
+        rows = self._query(f"SELECT * FROM attributions WHERE {kept} ORDER BY article_id, position", args)
         return [
             StoredAttribution(row["article_id"], row["unit"], Attribution.from_dict(json.loads(row["data"])))
             for row in rows
         ]
 
-    def speaker_units(
-        self, speaker_words: list[str], article_ids: set[str] | None = None
-    ) -> dict[str, set[tuple[str, int]]]:
-        """Units holding a cue, by lower-cased speaker phrase having all the words (no attribution is decoded)."""
-        where, args = _article_filter(article_ids, speaker_words)
-        grouped: dict[str, set[tuple[str, int]]] = {}
-        for row in self._query(f"SELECT speaker, article_id, unit FROM attributions {where}", args):
-            if row["unit"] is not None:
-                grouped.setdefault(row["speaker"], set()).add((row["article_id"], row["unit"]))
-        return grouped
+    def speaker_phrases(self, words: list[str]) -> list[str]:
+        """Lower-cased speaker phrases with a word starting with each of the given words ("peskov" finds
+        "kremlin spokesman dmitry peskov's"), through the word index."""
+        tokens = [t for word in words for t in re.findall(r"\w+", word.lower())]
+        if not tokens:
+            return []
+        match = " AND ".join(f'"{t}"*' for t in tokens)
+        rows = self._query(
+            "SELECT phrase FROM speaker_phrases WHERE rowid IN"
+            " (SELECT rowid FROM speaker_words WHERE speaker_words MATCH ?)",
+            (match,),
+        )
+        return [row["phrase"] for row in rows]
 
-    def actor_names(self, article_ids: set[str] | None = None) -> list[Name]:
-        """The actor names found at ingest: of the given articles, or of all."""
-        where, args = _article_filter(article_ids, None)
-        return [Name(r["name"], r["actor"], r["kind"]) for r in self._query(f"SELECT * FROM actor_names {where}", args)]
+    def spoken_count(self, phrases: frozenset[str]) -> int:
+        """How many cues these speaker phrases have (counted on the speaker index, no row is read)."""
+        marks = ",".join("?" * len(phrases))
+        return self._query(f"SELECT count(*) FROM attributions WHERE speaker IN ({marks})", tuple(phrases))[0][0]
+
+    def spoken_units(self, phrases: frozenset[str]) -> set[tuple[str, int]]:
+        """The units holding a cue of these speaker phrases."""
+        marks = ",".join("?" * len(phrases))
+        rows = self._query(
+            f"SELECT article_id, unit FROM attributions WHERE speaker IN ({marks}) AND unit IS NOT NULL",
+            tuple(phrases),
+        )
+        return {(row["article_id"], row["unit"]) for row in rows}
+
+    def speakers_of(self, units: set[tuple[str, int]]) -> dict[tuple[str, int], set[str]]:
+        """The lower-cased speaker phrases of each of these units' cues."""
+        found: dict[tuple[str, int], set[str]] = {}
+        articles = {a for a, _ in units}
+        kept, args = _in_articles(articles)
+        for row in self._query(f"SELECT article_id, unit, speaker FROM attributions WHERE {kept}", args):
+            if (row["article_id"], row["unit"]) in units:
+                found.setdefault((row["article_id"], row["unit"]), set()).add(row["speaker"])
+        return found
+
+    def actor_names(self) -> list[Name]:
+        """The distinct actor names found at ingest in all committed articles (a name recurs in thousands)."""
+        rows = self._query("SELECT DISTINCT name, actor, kind FROM actor_names ORDER BY name, actor")
+        return [Name(r["name"], r["actor"], r["kind"]) for r in rows]
 
     def commit(self, versions: list[tuple[Article, int, list[tuple[int | None, Attribution]], list[Name]]]) -> None:
         """Make versions of articles (with unit counts, attributions, actor names) visible, in one transaction."""
@@ -207,6 +273,8 @@ class Catalog:
                         for i, (unit, a) in enumerate(attributions)
                     ],
                 )
+                for phrase in {a.speaker.text.lower() for _, a in attributions if a.speaker}:
+                    _remember_phrase(conn, phrase)
                 conn.execute(
                     "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
@@ -249,15 +317,18 @@ class Catalog:
             conn.executemany("DELETE FROM pending WHERE article_id = ?", [(a,) for a in article_ids])
 
 
-def _article_filter(article_ids: set[str] | None, speaker_words: list[str] | None) -> tuple[str, tuple]:
-    clauses, args = [], []
-    if article_ids is not None:
-        clauses.append(f"article_id IN ({','.join('?' * len(article_ids))})")
-        args += sorted(article_ids)
-    for word in speaker_words or []:
-        clauses.append("speaker LIKE ?")
-        args.append(f"%{word.lower()}%")
-    return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), tuple(args)
+def _remember_phrase(conn: sqlite3.Connection, phrase: str) -> None:
+    """Add a speaker phrase to the phrase table and its word index, once."""
+    added = conn.execute("INSERT OR IGNORE INTO speaker_phrases (phrase) VALUES (?)", (phrase,))
+    if added.rowcount:
+        conn.execute("INSERT INTO speaker_words (rowid, phrase) VALUES (?, ?)", (added.lastrowid, phrase))
+
+
+def _in_articles(article_ids: set[str] | None) -> tuple[str, tuple]:
+    """An SQL condition (and its arguments) keeping rows of the given articles, or every row."""
+    if article_ids is None:
+        return "1", ()
+    return f"article_id IN ({','.join('?' * len(article_ids))})", tuple(sorted(article_ids))
 
 
 def _entry(row: sqlite3.Row) -> CatalogEntry:

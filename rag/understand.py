@@ -17,6 +17,7 @@ from rag.actors.names import ActorNames
 from rag.attribution.extract import nlp
 from rag.attribution.lexicon import CUE_VERBS, XCOMP_CUES
 from rag.lexical import QUESTION_WORDS, content_terms, name_terms
+from rag.store import Outlets
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
@@ -143,25 +144,23 @@ def _kind(question: str, has_names: bool) -> Kind:
     return "fact"
 
 
-def outlets_named(
-    question: str, outlets: dict[str, tuple[str, ...]], names: ActorNames
-) -> tuple[dict[str, tuple[str, ...]], str]:
+def outlets_named(question: str, outlets: Outlets, names: ActorNames) -> tuple[dict[str, tuple[str, ...]], str]:
     """The outlets a question names (outlet -> article ids), and the question with those mentions blanked.
 
     An outlet is named by its name (with or without "The", in any case), by an article id, or by a
     capitalised word of its name no other outlet uses ("the Courier's report"); a word that also names an
     actor ("Valdoria") counts only before "report", "article" and the like.
     """
-    owners: dict[str, list[str]] = {}
-    for outlet in outlets:
-        for word in re.findall(r"[A-Z][\w’'-]{3,}", outlet):
-            owners.setdefault(word, []).append(outlet)
     found: dict[str, tuple[str, ...]] = {}
     rest = question
-    for outlet, ids in sorted(outlets.items(), key=lambda item: -len(item[0])):
-        full = [re.escape(re.sub(r"^the\s+", "", outlet, flags=re.IGNORECASE)), *map(re.escape, ids)]
-        own = [re.escape(w) + (REPORT_AHEAD if names.actors(w) else "") for w, o in owners.items() if o == [outlet]]
-        patterns = [re.compile(r"\b(?:the\s+)?(?:" + "|".join(full) + r")\b(?:['’]s)?", re.IGNORECASE)]
+    for token in re.findall(r"[\w][\w.-]*\w", question):
+        if token in outlets.outlet_of:
+            found[outlets.outlet_of[token]] = outlets.articles[outlets.outlet_of[token]]
+            rest = re.sub(r"\b(?:the\s+)?" + re.escape(token) + r"\b(?:['’]s)?", " ", rest, flags=re.IGNORECASE)
+    for outlet, ids in sorted(outlets.articles.items(), key=lambda item: -len(item[0])):
+        full = re.escape(re.sub(r"^the\s+", "", outlet, flags=re.IGNORECASE))
+        own = [re.escape(w) + (REPORT_AHEAD if names.actors(w) else "") for w in outlets.own_words.get(outlet, [])]
+        patterns = [re.compile(r"\b(?:the\s+)?" + full + r"\b(?:['’]s)?", re.IGNORECASE)]
         patterns += [re.compile(r"\b(?:the\s+)?(?:" + "|".join(own) + r")\b(?:['’]s)?")] if own else []
         for pattern in patterns:
             if pattern.search(rest):
@@ -189,15 +188,15 @@ def understand(
     names: ActorNames,
     top_k: int = DEFAULT_TOP_K,
     scope: tuple[str, ...] | None = None,
-    outlets: dict[str, tuple[str, ...]] | None = None,
-    groups: dict[str, tuple[str, ...]] | None = None,
+    outlets: Outlets | None = None,
 ) -> Plan:
-    """The plan of a cleaned question (see `answer.check_question`); `outlets` are the indexed outlets'
-    article ids and `groups` the outlet groups' outlets, so a question can name them."""
-    named_groups, question_left = groups_named(question, groups or {})
-    named_outlets, topic = outlets_named(question_left, outlets or {}, names)
+    """The plan of a cleaned question (see `answer.check_question`); `outlets` are the indexed outlets and
+    their groups, so a question can name them."""
+    outlets = outlets or Outlets()
+    named_groups, question_left = groups_named(question, outlets.groups)
+    named_outlets, topic = outlets_named(question_left, outlets, names)
     for members in named_groups.values():
-        named_outlets.update({outlet: (outlets or {})[outlet] for outlet in members if outlet in (outlets or {})})
+        named_outlets.update({outlet: outlets.articles[outlet] for outlet in members if outlet in outlets.articles})
     if named_outlets:
         chosen = {a for ids in named_outlets.values() for a in ids}
         scope = tuple(sorted(chosen & set(scope))) if scope else tuple(sorted(chosen))

@@ -45,8 +45,13 @@ class MemoryLibrary:
         question: str,
         top_k: int,
         article_ids: Sequence[str] | None = None,
-        units: set[tuple[str, int]] | None = None,
+        speakers: frozenset[str] | None = None,
     ) -> list[NodeWithScore]:
+        spoken = {
+            (item.article_id, item.unit)
+            for item in self.stored
+            if item.attribution.speaker and item.attribution.speaker.text.lower() in (speakers or ())
+        }
         terms = content_terms(question)
         meta = {"article_id": self.article.id, "outlet": self.article.outlet, "title": self.article.title}
         hits = [
@@ -58,7 +63,7 @@ class MemoryLibrary:
                 score=recall(terms, content_terms(c.text)),
             )
             for c in self.chunks
-            if units is None or (self.article.id, c.index) in units
+            if speakers is None or (self.article.id, c.index) in spoken
         ]
         return sorted(hits, key=lambda h: -(h.score or 0))[:top_k]
 
@@ -74,13 +79,9 @@ class MemoryLibrary:
     def attributions(self, article_ids: set[str] | None = None) -> list[StoredAttribution]:
         return self.stored
 
-    def speaker_units(self, words: list[str], article_ids: set[str] | None = None) -> dict[str, set[tuple[str, int]]]:
-        found: dict[str, set[tuple[str, int]]] = {}
-        for item in self.stored:
-            speaker = item.attribution.speaker.text.lower() if item.attribution.speaker else ""
-            if all(w.lower() in speaker for w in words):
-                found.setdefault(speaker, set()).add((item.article_id, item.unit))
-        return found
+    def speaker_phrases(self, words: list[str]) -> list[str]:
+        phrases = {item.attribution.speaker.text.lower() for item in self.stored if item.attribution.speaker}
+        return [phrase for phrase in phrases if all(w.lower() in phrase for w in words)]
 
     def unit_spans(self, keys: set[tuple[str, int]]) -> dict[tuple[str, int], tuple[int, int]]:
         return {(self.article.id, c.index): (c.start, c.end) for c in self.chunks if (self.article.id, c.index) in keys}

@@ -1,3 +1,4 @@
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,7 +23,7 @@ def reads(fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[list[st
     done: list[list[str] | None] = []
     read_units = fresh_engine.library.stored_units
 
-    def recorded(article_ids: Iterable[str] | None) -> list:
+    def recorded(article_ids: Iterable[str] | None) -> Iterable:
         done.append(None if article_ids is None else sorted(article_ids))
         return read_units(article_ids)
 
@@ -96,12 +97,30 @@ def test_a_restart_loads_the_saved_bm25_index_and_reads_only_what_changed(
     assert not restarted.ask("When does the Eastport bridge open?").abstained
 
 
-def test_bm25_returns_only_units_sharing_a_word_best_first() -> None:
+def test_bm25_returns_only_units_sharing_a_word_best_first(tmp_path: Path) -> None:
     from llama_index.core.schema import QueryBundle, TextNode
 
     texts = ["the bridge opens in May", "the port stays closed", "the bridge and the bridge toll", "rain in May"]
-    bm25 = retrieve.lexical_retriever([TextNode(text=t, id_=str(i)) for i, t in enumerate(texts)])
-    hits = bm25.retrieve(QueryBundle("bridge toll"))
-    assert [hit.node.node_id for hit in hits] == ["2", "0"]
-    assert hits[0].score > hits[1].score > 0
-    assert bm25.retrieve(QueryBundle("volcano")) == []
+    units = [(str(i), t, {}) for i, t in enumerate(texts)]
+
+    def fetch(ids: list[str]) -> list[TextNode]:
+        return [TextNode(text=texts[int(i)], id_=i) for i in ids]
+
+    bm25 = retrieve.UnitBM25Retriever.build(units, fetch)
+    assert bm25 is not None
+    bm25.save(tmp_path)
+    for index in (bm25, retrieve.UnitBM25Retriever.load(tmp_path, fetch)):
+        hits = index.retrieve(QueryBundle("bridge toll"))
+        assert [hit.node.node_id for hit in hits] == ["2", "0"]
+        assert hits[0].score > hits[1].score > 0
+        assert index.retrieve(QueryBundle("volcano")) == []
+
+
+def test_an_unreadable_saved_bm25_index_is_rebuilt(fresh_engine: Engine, corpus_copy: Path) -> None:
+    fresh_engine.ingest(progress=False)
+    before = bm25_versions(fresh_engine, "Peskov")
+    saved = fresh_engine.config.home / "bm25" / "index"
+    (saved / retrieve.UNIT_IDS).write_text("not json", encoding="utf-8")
+    restarted = make_engine(fresh_engine.config.home, corpus_copy)
+    assert bm25_versions(restarted, "Peskov") == before
+    assert json.loads((saved / retrieve.UNIT_IDS).read_text(encoding="utf-8")), "the rebuilt index is saved again"

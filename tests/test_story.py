@@ -12,6 +12,7 @@ from rag.actors.names import ActorNames, Name, place_names
 from rag.compare.articles import stories
 from rag.compare.story import story_matrix
 from rag.engine import Engine
+from rag.store import Outlets
 from rag.understand import outlets_named
 from rag.verify import verify
 from tests.conftest import make_engine
@@ -121,10 +122,13 @@ def test_an_outlet_question_the_story_does_not_answer_abstains(dunmere_engine: E
 
 def test_outlets_are_recognised_by_name_word_or_id() -> None:
     names = ActorNames([*place_names(), Name("Karsa", "Karsa", "GPE")])
-    outlets = {"The Ostrian Ledger": ("ostrian-ledger-dunmere-dam",), "Karsa Today": ("karsa-today-dunmere-dam",)}
+    outlets = Outlets(
+        {"The Ostrian Ledger": ("ostrian-ledger-dunmere-dam",), "Karsa Today": ("karsa-today-dunmere-dam",)}
+    )
     assert outlets_named("What does the Ledger say?", outlets, names)[0] == {
-        "The Ostrian Ledger": outlets["The Ostrian Ledger"]
+        "The Ostrian Ledger": outlets.articles["The Ostrian Ledger"]
     }
+    assert outlets_named("What does karsa-today-dunmere-dam say?", outlets, names)[0].keys() == {"Karsa Today"}
     assert outlets_named("Does the ostrian ledger quote anyone?", outlets, names)[0].keys() == {"The Ostrian Ledger"}
     assert outlets_named("Why does Karsa oppose the dam?", outlets, names)[0] == {}, (
         "a place is not its namesake outlet"

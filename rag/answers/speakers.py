@@ -12,10 +12,10 @@ def speaks_for(asked: str, attribution: Attribution) -> bool:
     return speaker is not None and _names(content_terms(asked), speaker.text)
 
 
-def units_spoken_by(asked: str, by_speaker: dict[str, set[tuple[str, int]]]) -> set[tuple[str, int]]:
-    """The units of every speaker phrase that has each content word of `asked` (one check per phrase)."""
+def phrases_naming(asked: str, phrases: list[str]) -> frozenset[str]:
+    """The speaker phrases that have each content word of `asked` (one check per phrase, not per cue)."""
     wanted = content_terms(asked)
-    return {unit for phrase, units in by_speaker.items() if _names(wanted, phrase) for unit in units}
+    return frozenset(phrase for phrase in phrases if _names(wanted, phrase))
 
 
 def _names(wanted: set[str], phrase: str) -> bool:
