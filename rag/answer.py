@@ -45,6 +45,8 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     attributions: list[dict[str, Any]] = field(default_factory=list)
     verified: bool = False
+    # With a language model: each sentence it wrote, with the problems that kept it from being shown.
+    model_sentences: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -7,7 +7,8 @@ its kind (`rag.answers`), verify the answer against the articles (`rag.verify`).
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from rag import answers
 from rag.answer import Answer, abstention, check_question
 from rag.config import Config, go_offline
 from rag.corpus import Article, CorpusError, load_article, write_article_file
+from rag.generate import LLMSpec, load_llm, prose_answers
 from rag.ingest import IngestReport, ingest, remove_article
 from rag.library import Library
 from rag.store import Catalog, CatalogEntry
@@ -88,18 +90,49 @@ class Engine:
                 continue
         return found
 
-    def ask(self, question: str, top_k: int = DEFAULT_TOP_K, article_ids: Sequence[str] | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        top_k: int = DEFAULT_TOP_K,
+        article_ids: Sequence[str] | None = None,
+        llm: LLMSpec | None = None,
+    ) -> Answer:
         """A verified answer; raises QuestionError for a question that cannot be asked."""
+        return list(self.ask_stream(question, top_k, article_ids, llm))[-1]
+
+    def ask_stream(
+        self,
+        question: str,
+        top_k: int = DEFAULT_TOP_K,
+        article_ids: Sequence[str] | None = None,
+        llm: LLMSpec | None = None,
+    ) -> Iterator[Answer]:
+        """The verified answer; with a language model, first each verified part of its prose as it is written.
+        The last answer yielded is the whole one."""
         question = check_question(question)
         if not self.catalog.hashes():
-            return Answer(question, NOTHING_INDEXED, True)
+            yield Answer(question, NOTHING_INDEXED, True)
+            return
         scope = tuple(article_ids) if article_ids else None
         plan = understand(question, self.library.actor_names(), top_k, scope, self.library.outlets())
-        answer = answers.answer(plan, self.library)
+        grounded = self._verified(answers.answer(plan, self.library))
+        if llm is None or grounded is None or grounded.abstained:
+            yield grounded or abstention(question, WITHHELD)
+            return
+        final = None
+        for answer in prose_answers(question, grounded, load_llm(llm)):
+            final = self._verified(answer, quiet=answer.answer == "")
+            if final is not None:
+                yield final
+        if final is None:
+            yield grounded
+
+    def _verified(self, answer: Answer, quiet: bool = False) -> Answer | None:
+        """The answer marked verified, or None when it fails the check against the articles."""
         cited = {c.article_id for c in answer.citations} | {a["article_id"] for a in answer.attributions}
         problems = verify(answer, self.catalog.texts(cited))
         if problems:
-            print(f"answer withheld, verification failed: {'; '.join(problems)}", file=sys.stderr)
-            return abstention(question, WITHHELD)
-        answer.verified = True
-        return answer
+            if not quiet:
+                print(f"answer withheld, verification failed: {'; '.join(problems)}", file=sys.stderr)
+            return None
+        return replace(answer, verified=True)
