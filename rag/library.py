@@ -137,14 +137,14 @@ class Library:
         from rag.retrieve import CANDIDATES_PER_RETRIEVER, DenseScope
 
         if speakers is not None:
-            in_scope = self.catalog.spoken_count(speakers)
-            if in_scope <= ID_SCOPE_MOST:
-                ids = [
-                    unit_id(a, committed[a], u)
-                    for a, u in self.catalog.spoken_units(speakers)
-                    if a in committed and (not article_ids or a in article_ids)
-                ]
+            spoken = self.catalog.spoken_units(speakers, ID_SCOPE_MOST)
+            if spoken is not None:
+                chosen = set(article_ids) if article_ids else committed
+                ids = list(
+                    dict.fromkeys(unit_id(a, committed[a], u) for a, u in spoken if a in chosen and a in committed)
+                )
                 return DenseScope(ids) if ids else None
+            in_scope = self.catalog.spoken_count(speakers)
         elif article_ids:
             counts = self.catalog.unit_counts(set(article_ids) & committed.keys())
             in_scope = sum(counts.values())
@@ -185,14 +185,23 @@ class Library:
         from llama_index.core.query_engine import RetrieverQueryEngine
         from llama_index.core.response_synthesizers.no_text import NoText
 
-        from rag.retrieve import FirstN, QuestionAwareReranker, SpokenBy, VisibleUnits, hybrid_retriever
+        from rag.retrieve import (
+            FirstN,
+            QuestionAwareReranker,
+            SpokenBy,
+            VisibleUnits,
+            dense_retriever,
+            hybrid_retriever,
+        )
 
         committed = self.catalog.hashes()
         scope = self._dense_scope(committed, article_ids, speakers)
         if not committed or scope is None:
             return None
-        bm25 = self.lexical.retriever(committed) if lexical else None
-        retriever = hybrid_retriever(self.index, bm25, scope) if dense else bm25
+        retriever = hybrid_retriever(
+            dense_retriever(self.index, scope, self._vectors, self.nodes) if dense else None,
+            self.lexical.retriever(committed) if lexical else None,
+        )
         if retriever is None:
             return None
         kept: list[BaseNodePostprocessor] = [

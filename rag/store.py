@@ -57,7 +57,8 @@ CREATE TABLE IF NOT EXISTS attributions (
     PRIMARY KEY (article_id, position)
 );
 CREATE INDEX IF NOT EXISTS attributions_by_article ON attributions (article_id);
-CREATE INDEX IF NOT EXISTS attributions_by_speaker ON attributions (speaker);
+-- Covers "which units does this speaker phrase speak in" without reading the rows themselves.
+CREATE INDEX IF NOT EXISTS attributions_by_speaker ON attributions (speaker, article_id, unit);
 -- Every speaker phrase ever committed, with a word index, so "What did X say?" finds X's phrases without
 -- reading attributions; a phrase no longer used just matches no attribution.
 CREATE TABLE IF NOT EXISTS speaker_phrases (phrase TEXT PRIMARY KEY);
@@ -232,14 +233,15 @@ class Catalog:
         marks = ",".join("?" * len(phrases))
         return self._query(f"SELECT count(*) FROM attributions WHERE speaker IN ({marks})", tuple(phrases))[0][0]
 
-    def spoken_units(self, phrases: frozenset[str]) -> set[tuple[str, int]]:
-        """The units holding a cue of these speaker phrases."""
+    def spoken_units(self, phrases: frozenset[str], most: int) -> list[tuple[str, int]] | None:
+        """(article id, unit) of the cues of these speaker phrases, read from the speaker index alone (a
+        join to committed articles triples the cost); None when there are more than `most`."""
         marks = ",".join("?" * len(phrases))
         rows = self._query(
-            f"SELECT article_id, unit FROM attributions WHERE speaker IN ({marks}) AND unit IS NOT NULL",
-            tuple(phrases),
+            f"SELECT article_id, unit FROM attributions WHERE speaker IN ({marks}) AND unit IS NOT NULL LIMIT ?",
+            (*phrases, most + 1),
         )
-        return {(row["article_id"], row["unit"]) for row in rows}
+        return None if len(rows) > most else [(row["article_id"], row["unit"]) for row in rows]
 
     def speakers_of(self, units: set[tuple[str, int]]) -> dict[tuple[str, int], set[str]]:
         """The lower-cased speaker phrases of each of these units' cues."""

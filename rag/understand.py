@@ -105,7 +105,7 @@ def predicate(question: str) -> tuple[str, str] | None:
     """The question's main verb or predicate adjective ("won", "reluctant") with its lemma. A verb that
     only shapes the question ("is", "did", "see", "agree", "say") hands over to the first verb of what it
     governs ("Do the outlets agree on who won …?" -> "won"); speech verbs are left to attribution."""
-    root = next(iter(nlp()(question).sents)).root
+    root = next(iter(nlp()(question, disable=["ner"]).sents)).root
     if root.pos_ == "AUX" or root.lemma_.lower() in LIGHT_VERBS:
         root = next((c for c in root.children if c.dep_ == "acomp" and c.pos_ == "ADJ"), root)
     if _shapes_question(root):

@@ -101,7 +101,10 @@ class ActorNames:
             self._by_key.setdefault(surname, dict.fromkeys(actors, "PERSON"))
         for key, actors in self._by_key.items():
             self._by_key[key] = {merged.get(actor, actor): kind for actor, kind in actors.items()}
-        self._first_words = {_key(key.split()[0]) for key in self._by_key}  # where a name can start
+        self._longest: dict[str, int] = {}  # a word a name can start with -> the most words such a name has
+        for key in self._by_key:
+            first, length = _key(key.split()[0]), len(key.split())
+            self._longest[first] = max(length, self._longest.get(first, 0))
 
     def actors(self, name: str) -> set[str]:
         return set(self._by_key.get(_key(name), {}))
@@ -123,10 +126,11 @@ class ActorNames:
         found: list[Found] = []
         i = 0
         while i < len(words):
-            if not words[i][0][:1].isupper() or _key(words[i][0]) not in self._first_words:
+            longest = self._longest.get(_key(words[i][0]), 0) if words[i][0][:1].isupper() else 0
+            if not longest:
                 i += 1
                 continue
-            for n in range(min(MAX_NAME_WORDS, len(words) - i), 0, -1):
+            for n in range(min(longest, MAX_NAME_WORDS, len(words) - i), 0, -1):
                 first, last = words[i].start(), words[i + n - 1].end()
                 candidates = self._by_key.get(_key(text[first:last]))
                 if candidates and len(candidates) == 1:
