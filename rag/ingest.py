@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -161,6 +162,7 @@ def ingest_articles(
 
     Articles are embedded and written in batches of about `WRITE_BATCH_UNITS` units: each Chroma write
     costs ~30 ms whatever its size, and the encoder is faster on full batches than on one article's units.
+    A batch is embedded and written on a second thread while the next one is parsed and attributed.
     """
     committed = catalog.hashes()
     committed_bodies = catalog.body_hashes()
@@ -174,19 +176,25 @@ def ingest_articles(
         else:
             todo.append(article)
     batch: list[_Prepared] = []
-    for article in tqdm(todo, desc="indexing", unit="article", disable=not progress or not todo):
-        clock = time.perf_counter()
-        chunks = chunk_article(article)
-        nodes = unit_nodes(article, chunks)
-        clock = _lap(report, "chunk", clock)
-        if not nodes:
-            report.errors.append(f"{article.source}: no sentence of {MIN_UNIT_WORDS}+ words to index")
-            continue
-        batch.append(_Prepared(article, nodes, analyse(article, chunks)))
-        _lap(report, "attribute", clock)
-        if sum(len(p.nodes) for p in batch) >= WRITE_BATCH_UNITS:
-            _write(batch, catalog, collection, committed, report, embed)
-            batch = []
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        writing: Future | None = None
+        for article in tqdm(todo, desc="indexing", unit="article", disable=not progress or not todo):
+            clock = time.perf_counter()
+            chunks = chunk_article(article)
+            nodes = unit_nodes(article, chunks)
+            clock = _lap(report, "chunk", clock)
+            if not nodes:
+                report.errors.append(f"{article.source}: no sentence of {MIN_UNIT_WORDS}+ words to index")
+                continue
+            batch.append(_Prepared(article, nodes, analyse(article, chunks)))
+            _lap(report, "attribute", clock)
+            if sum(len(p.nodes) for p in batch) >= WRITE_BATCH_UNITS:
+                if writing is not None:
+                    writing.result()  # batches commit in order; a failed write stops the ingest here
+                writing = writer.submit(_write, batch, catalog, collection, committed, report, embed)
+                batch = []
+        if writing is not None:
+            writing.result()
     if batch:
         _write(batch, catalog, collection, committed, report, embed)
 

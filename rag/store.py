@@ -48,6 +48,10 @@ CREATE TABLE IF NOT EXISTS articles (
     n_units INTEGER NOT NULL,
     ingested_at REAL NOT NULL
 );
+-- Covering indexes: the maps every answer reads (versions, outlets) without touching the article texts.
+CREATE INDEX IF NOT EXISTS articles_versions ON articles (id, content_hash);
+CREATE INDEX IF NOT EXISTS articles_by_date ON articles (date, id, outlet);
+CREATE INDEX IF NOT EXISTS articles_by_group ON articles (outlet_group, outlet);
 CREATE TABLE IF NOT EXISTS attributions (
     article_id TEXT NOT NULL,
     position INTEGER NOT NULL,
@@ -70,6 +74,7 @@ CREATE TABLE IF NOT EXISTS actor_names (
     kind TEXT NOT NULL,
     PRIMARY KEY (article_id, name)
 );
+CREATE INDEX IF NOT EXISTS actor_names_distinct ON actor_names (name, actor, kind);
 CREATE TABLE IF NOT EXISTS changes (n INTEGER NOT NULL);
 INSERT INTO changes SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM changes);
 CREATE TABLE IF NOT EXISTS pending (article_id TEXT PRIMARY KEY);

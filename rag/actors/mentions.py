@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from rag.actors.names import POSSESSIVE, ActorNames, Name, place_names
+from rag.actors.names import POSSESSIVE, Name, place_actors
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span
@@ -62,7 +62,7 @@ def _whole(entity: Span) -> str:
 
 def article_names(doc: Doc) -> list[Name]:
     """Each distinct name in the article with the actor it is grouped under."""
-    places = ActorNames(place_names())
+    places = place_actors()
     entities = [
         (clean(_whole(e) if e.label_ in ("NORP", "ORG") else e.text), e.label_) for e in doc.ents if e.label_ in LABELS
     ]

@@ -172,3 +172,9 @@ class ActorNames:
             return ""
         there = self.actors_in(text)
         return " ".join(name for actor, names in asked.items() if actor in there for name in names)
+
+
+@cache
+def place_actors() -> ActorNames:
+    """The gazetteer alone, built once (every article's names are grouped against it at ingest)."""
+    return ActorNames(place_names())
