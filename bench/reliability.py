@@ -85,7 +85,7 @@ def concurrent_users() -> dict:
             question = QUESTIONS[(index + i) % len(QUESTIONS)]
             started = time.perf_counter()
             try:
-                history, *_ = client.predict(question, [], 5, [], [], api_name="/ask")
+                history, *_ = client.predict(question, [], 5, [], api_name="/ask")
                 if not history or "⚠" in history[-1]["content"][0]["text"]:
                     errors.append(f"{question}: {history[-1] if history else 'no answer'}")
             except Exception as exc:  # a failed request is what this bench counts

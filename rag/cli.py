@@ -11,10 +11,14 @@ import sys
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag.answer import Answer, QuestionError
 from rag.config import PROJECT_ROOT, Config
 from rag.corpus import CorpusError, read_text
+
+if TYPE_CHECKING:
+    from rag.generate import LLMSpec
 
 DEFAULT_QA = PROJECT_ROOT / "eval" / "qa-seed.jsonl"
 DEFAULT_GOLD = PROJECT_ROOT / "eval" / "attribution" / "heldout"
@@ -24,6 +28,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rag", description=__doc__)
     parser.add_argument("--home", help="data folder (Chroma files, catalog); default $RAG_HOME or ./.rag")
     parser.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000")
+    parser.add_argument(
+        "--llm",
+        default=os.environ.get("RAG_LLM") or None,
+        help="answer in verified prose from a language model: openai-like:URL[:MODEL] or llama-cpp:PATH.gguf "
+        "(default $RAG_LLM; none: grounded excerpts only)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     ingest = sub.add_parser("ingest", help="add or update articles (default: the corpus folder)")
@@ -109,6 +119,18 @@ def _engine(args: argparse.Namespace):
     return Engine(Config.from_env(home=args.home, chroma_url=args.chroma_url))
 
 
+def _llm(args: argparse.Namespace) -> LLMSpec | None:
+    """The language model chosen by --llm or $RAG_LLM, loaded now so a bad setting fails before any question;
+    None for grounded answers only."""
+    from rag.generate import LLMSpec, load_llm
+
+    if not args.llm:
+        return None
+    spec = LLMSpec.parse(args.llm)
+    load_llm(spec)
+    return spec
+
+
 def _print_answer(answer: Answer, as_json: bool) -> None:
     if as_json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
@@ -138,13 +160,13 @@ def _batch_questions(path: Path) -> Iterator[str]:
 def cmd_ask(args: argparse.Namespace) -> int:
     if (args.question is None) == (args.batch is None):
         raise QuestionError("Give either a QUESTION or --batch FILE.")
-    engine = _engine(args)
+    engine, llm = _engine(args), _llm(args)
     if args.question is not None:
-        _print_answer(engine.ask(args.question, args.top_k, args.articles), args.json)
+        _print_answer(engine.ask(args.question, args.top_k, args.articles, llm), args.json)
         return 0
     for question in _batch_questions(args.batch):
         try:
-            _print_answer(engine.ask(question, args.top_k, args.articles), args.json)
+            _print_answer(engine.ask(question, args.top_k, args.articles, llm), args.json)
         except QuestionError as exc:
             print(json.dumps({"question": question[:200], "error": str(exc)}) if args.json else f"error: {exc}")
     return 0
@@ -207,7 +229,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     engine = _engine(args)
     if not args.no_ingest:
         engine.ingest(progress=False)
-    report = evaluate(engine, args.qa, progress=not args.json, baseline=not args.no_baseline)
+    report = evaluate(engine, args.qa, progress=not args.json, baseline=not args.no_baseline, llm=_llm(args))
     if args.report:
         from rag.report import write_report
 
@@ -415,7 +437,7 @@ def _credentials(args: argparse.Namespace) -> list[tuple[str, str]]:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     credentials = _credentials(args)
-    engine = _engine(args)
+    engine, llm = _engine(args), _llm(args)
     if not args.no_ingest:
         report = engine.ingest()
         for error in report.errors:
@@ -423,7 +445,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(report.summary())
     from ui.app import launch
 
-    launch(engine, host=args.host, port=args.port, auth=credentials or None, read_only=args.read_only)
+    launch(engine, host=args.host, port=args.port, auth=credentials or None, read_only=args.read_only, llm=llm)
     return 0
 
 

@@ -1,7 +1,9 @@
 """Metrics over a QA file (JSONL rows: id, question, kind, answer, evidence, must, must_not, abstain).
 
 Our pipeline and the plain baseline (`rag.baseline`) answer the same questions in one run, so the report
-shows what retrieval fusion, reranking, the attribution layer, abstention and verification buy.
+shows what retrieval fusion, reranking, the attribution layer, abstention and verification buy; with a
+language model, its verified prose ("generative") is scored beside them, with the share of its sentences
+that failed verification.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 from tqdm import tqdm
@@ -19,6 +22,7 @@ from rag.answer import Answer
 from rag.citation_quality import CitationCounts, citation_counts
 from rag.corpus import CorpusError, read_text
 from rag.engine import Engine
+from rag.generate import LLMSpec
 
 KINDS = ("fact", "attribution", "compare", "unanswerable", "cross_article")
 QA_FIELDS = {
@@ -39,7 +43,6 @@ RETRIEVAL_MODES = {
     "hybrid": {"rerank": False},
     "hybrid+rerank": {},
 }
-SYSTEMS = ("ours", "baseline")
 
 
 @dataclass
@@ -55,6 +58,8 @@ class RowResult:
     answer: str
     citations: CitationCounts = field(default_factory=CitationCounts)
     ranks: dict[str, int | None] = field(default_factory=dict)
+    model_sentences: int = 0  # sentences a language model wrote for the answer
+    replaced: int = 0  # of those, the ones that failed verification and were replaced
 
 
 def load_qa(path: str | Path) -> list[dict]:
@@ -107,6 +112,8 @@ def judge(row: dict, answer: Answer, seconds: float) -> RowResult:
         seconds,
         text,
         citation_counts(answer),
+        model_sentences=len(answer.model_sentences),
+        replaced=sum(1 for sentence in answer.model_sentences if sentence["problems"]),
     )
 
 
@@ -139,6 +146,7 @@ def _group(rows: list[RowResult]) -> dict:
     counts = CitationCounts()
     for r in rows:
         counts.add(r.citations)
+    written = sum(r.model_sentences for r in rows)
     return {
         "rows": len(rows),
         "correct": sum(r.correct for r in rows) / len(rows),
@@ -148,6 +156,7 @@ def _group(rows: list[RowResult]) -> dict:
         "citation_precision": counts.precision,
         "abstention_precision": len(true_abstain) / len(predicted) if predicted else None,
         "abstention_recall": len(true_abstain) / len(expected) if expected else None,
+        "replaced_sentences": sum(r.replaced for r in rows) / written if written else None,
     }
 
 
@@ -164,12 +173,17 @@ def summarize(results: list[RowResult]) -> dict:
     }
 
 
-def evaluate(engine: Engine, qa_path: str | Path, progress: bool = True, baseline: bool = True) -> dict:
-    """Run every row through our pipeline (and the baseline); return {"qa", "systems": {name: summary}}."""
+def evaluate(
+    engine: Engine, qa_path: str | Path, progress: bool = True, baseline: bool = True, llm: LLMSpec | None = None
+) -> dict:
+    """Run every row through our pipeline (and the baseline, and with a language model our pipeline's verified
+    prose as "generative"); return {"qa", "systems": {name: summary}}."""
     from rag.baseline import BaselinePipeline
 
     rows = load_qa(qa_path)
     systems: dict[str, Callable[[str], Answer]] = {"ours": engine.ask}
+    if llm is not None:
+        systems["generative"] = partial(engine.ask, llm=llm)
     if baseline:
         systems["baseline"] = BaselinePipeline(engine).ask
     summaries = {}
@@ -194,6 +208,7 @@ METRICS = (
     ("citation_precision", "citation precision"),
     ("abstention_precision", "abstention precision"),
     ("abstention_recall", "abstention recall"),
+    ("replaced_sentences", "model sentences replaced"),
 )
 
 

@@ -21,17 +21,17 @@ Back ends (llama-index LLMs), chosen by `RAG_LLM` or `--llm`:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rag.answer import CITATION_MARK, QUOTED, Answer
 from rag.chunking import sentence_spans
 from rag.lexical import content_terms, matched, name_terms
 
 if TYPE_CHECKING:
-    from llama_index.core.llms import LLM
+    from llama_index.core.llms import LLM, ChatMessage
 
 OPENAI_LIKE = re.compile(r"^openai-like:(?P<url>https?://[^/\s:]+(?::\d+)?(?:/[^\s:]*)?)(?::(?P<model>\S+))?$")
 LLAMA_CPP = re.compile(r"^llama-cpp:(?P<path>.+\.gguf)$")
@@ -107,7 +107,7 @@ def load_llm(spec: LLMSpec) -> LLM:
 
     if not Path(spec.target).is_file():
         raise LLMConfigError(f"No GGUF model file at {spec.target}.")
-    return LlamaCPP(
+    llm = LlamaCPP(
         model_path=spec.target,
         temperature=0.0,
         max_new_tokens=MAX_NEW_TOKENS,
@@ -116,6 +116,23 @@ def load_llm(spec: LLMSpec) -> LLM:
         model_kwargs={"n_threads": 2},
         verbose=False,
     )
+    llm.messages_to_prompt = _chat_template(llm._model)
+    return llm
+
+
+def _chat_template(model: Any) -> Callable[[Sequence[ChatMessage]], str]:
+    """The GGUF file's own chat template (llama-index's generic "user: …" prompt confuses small chat models)."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    template = model.metadata.get("tokenizer.chat_template")
+    if not template:
+        raise LLMConfigError("The GGUF file has no chat template; serve it through an OpenAI-compatible server.")
+
+    def token(i: int) -> str:
+        return model.detokenize([i], special=True).decode("utf-8", errors="ignore")
+
+    formatter = Jinja2ChatFormatter(template, eos_token=token(model.token_eos()), bos_token=token(model.token_bos()))
+    return lambda messages: formatter(messages=[{"role": m.role.value, "content": m.content} for m in messages]).prompt
 
 
 def prompt(question: str, grounded: Answer) -> list[tuple[str, str]]:
@@ -161,13 +178,15 @@ def check_sentence(sentence: str, grounded: Answer) -> Checked:
     for attribution in extract_attributions(plain):
         if attribution.source is None:
             continue
-        speaker = _phrase(attribution.source.text)
-        if speaker not in allowed:
+        # As the article names them, or their name before an apposition ("Aleksey Zhuravlev" for
+        # "Aleksey Zhuravlev, First Deputy Chairman of …"); never a paraphrase or a part of a description.
+        said = _phrase(attribution.source.text)
+        speaker = next((a for a in allowed if a == said or a.startswith(f"{said},")), None)
+        if speaker is None:
             problems.append(f"speaker “{attribution.source.text}” is not one its passages name")
+            continue
         problems += [
-            f"drops “{relay}” from its speaker's chain"
-            for relay in allowed.get(speaker, ())
-            if relay not in _phrase(plain)
+            f"drops “{relay}” from its speaker's chain" for relay in allowed[speaker] if relay not in _phrase(plain)
         ]
     present = " ".join(cited)
     numbers = set(NUMBER.findall(present))

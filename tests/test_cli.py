@@ -8,6 +8,7 @@ import pytest
 
 from rag.config import PROJECT_ROOT
 from tests.conftest import SEED_ID
+from tests.scripted_llm import scripted_llm
 
 
 def run_cli(
@@ -42,6 +43,19 @@ def test_ask_json_contract(cli_home: Path) -> None:
     data = json.loads(result.stdout)
     assert not data["abstained"] and data["citations"][0]["article_id"] == SEED_ID
     assert "Aleksey Zhuravlev, First Deputy Chairman of the Russian State Duma Defense Committee" in data["answer"]
+
+
+def test_ask_with_a_language_model_prints_its_checked_sentences(cli_home: Path) -> None:
+    reply = "Aleksey Zhuravlev warned of another mobilization wave in Ukraine [1]. NATO agreed [1]."
+    with scripted_llm(lambda messages: reply) as (url, script):
+        result = run_cli(
+            cli_home, "--llm", f"openai-like:{url}", "ask", "Who warned of another mobilization wave?", "--json"
+        )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert len(script.requests) == 1 and data["verified"]
+    assert [bool(s["problems"]) for s in data["model_sentences"]] == [False, True]
+    assert data["answer"].startswith("Aleksey Zhuravlev warned") and "NATO agreed" not in data["answer"]
 
 
 def test_ask_batch_prints_one_object_per_line(cli_home: Path, tmp_path: Path) -> None:
@@ -173,6 +187,8 @@ def test_check_reports_agreement_and_exits_non_zero_on_drift(cli_home: Path, tmp
             "already has front matter",
         ),
         (["serve", "--host", "0.0.0.0", "--no-ingest"], "needs credentials"),
+        (["--llm", "gpt-4", "ask", "Who?"], "Unknown language model setting 'gpt-4'"),
+        (["--llm", "llama-cpp:/no/such/model.gguf", "ask", "Who?"], "/no/such/model.gguf"),
     ],
 )
 def test_user_errors_are_one_line_messages_not_tracebacks(tmp_path: Path, args: list[str], message: str) -> None:

@@ -6,8 +6,10 @@ import pytest
 from gradio_client import Client
 
 from rag.engine import Engine
+from rag.generate import LLMSpec
 from tests.conftest import SEED_ID, free_port
-from ui.app import READ_ONLY, launch
+from tests.scripted_llm import scripted_llm
+from ui.app import PROSE, READ_ONLY, launch
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,7 @@ def page_url(seeded_engine: Engine) -> Iterator[str]:
 def test_page_answers_with_a_highlighted_escaped_citation(page_url: str) -> None:
     client = Client(page_url, verbose=False)
     history, cleared, citations, view, *_ = client.predict(
-        "Who told The Times that Washington's participation would be necessary?", [], 5, [], [], api_name="/ask"
+        "Who told The Times that Washington's participation would be necessary?", [], 5, [], api_name="/ask"
     )
     reply = history[-1]["content"][0]["text"]
     assert "A European diplomatic source told The Times" in reply and "[1]" in reply
@@ -32,7 +34,7 @@ def test_page_answers_with_a_highlighted_escaped_citation(page_url: str) -> None
 def test_the_api_and_the_passage_box_give_exact_text_not_html_entities(page_url: str, seeded_engine: Engine) -> None:
     client = Client(page_url, verbose=False)
     question = "Who told The Times that Washington's participation would be necessary?"
-    *_, passage, exact = client.predict(question, [], 5, [], [], api_name="/ask")
+    *_, passage, exact = client.predict(question, [], 5, [], api_name="/ask")
     text = seeded_engine.catalog.get(SEED_ID).article.text
     first = exact["citations"][0]
     assert passage == first["text"] == text[first["start"] : first["end"]]
@@ -41,7 +43,7 @@ def test_the_api_and_the_passage_box_give_exact_text_not_html_entities(page_url:
 
 
 def test_page_shows_errors_as_messages(page_url: str) -> None:
-    history, _, _, view, _, exact = Client(page_url, verbose=False).predict("   ", [], 5, [], [], api_name="/ask")
+    history, _, _, view, _, exact = Client(page_url, verbose=False).predict("   ", [], 5, [], api_name="/ask")
     assert history[-1]["content"][0]["text"] == "⚠ The question is empty."
     assert view == "" and exact == {"error": "The question is empty."}
 
@@ -56,3 +58,27 @@ def test_a_read_only_page_refuses_corpus_changes(seeded_engine: Engine) -> None:
         assert seeded_engine.catalog.get(SEED_ID) is not None
     finally:
         page.close()
+
+
+def test_the_page_streams_a_model_s_prose_only_after_each_sentence_passes(seeded_engine: Engine) -> None:
+    good = (
+        "An unnamed senior Western military official admitted, according to The Times, that if Russia does not "
+        "buy the idea “it is dead” [1]."
+    )
+    bad = "A NATO official said “the idea is dead” [1]."
+    with scripted_llm(lambda messages: f"{good} {bad}") as (url, script):
+        port = free_port()
+        page = launch(seeded_engine, port=port, block=False, llm=LLMSpec.parse(f"openai-like:{url}"))
+        try:
+            client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+            job = client.submit(
+                "What did the senior Western military official admit?", [], 5, [], PROSE, api_name="/ask"
+            )
+            *_, exact = job.result()
+            shown = [output[0][-1]["content"][0]["text"] for output in job.outputs()]
+        finally:
+            page.close()
+    assert len(script.requests) == 1 and len(shown) >= 2
+    assert all(bad not in text and "NATO" not in text for text in shown), "a failing sentence was streamed"
+    assert shown[-1].startswith(good) and "1 of 2 sentence(s) from the language model failed" in shown[-1]
+    assert exact["verified"] and exact["model_sentences"][1]["problems"]

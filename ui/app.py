@@ -9,13 +9,14 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from rag.answer import Citation, QuestionError
+from rag.answer import Answer, Citation, QuestionError
 from rag.compare.articles import compare_articles, stories
 from rag.compare.story import story_matrix
 from rag.config import go_offline
 from rag.conversation import standalone_question
 from rag.corpus import CorpusError, new_article, parse_article, read_text, slugify
 from rag.engine import NOTHING_INDEXED, Engine
+from rag.generate import LLMSpec
 from rag.speakers import speaker_table
 from rag.store import CatalogEntry
 from rag.understand import DEFAULT_TOP_K
@@ -55,6 +56,8 @@ READ_ONLY = "Corpus changes are turned off on this server."
 # Questions answered at once. With 20 users asking during an ingest on two cores (bench/reliability.py),
 # four at once gave p95 4.6 s and 5.2 questions/s; one at a time, p95 9.3 s and 3.5 questions/s.
 QUESTION_WORKERS = 4
+GROUNDED = "Excerpts as found"
+PROSE = "Prose from the language model (each sentence verified)"
 
 
 META_LABELS = ("headline", "outlet", "date")
@@ -66,36 +69,57 @@ def problem(error: str) -> str:
     return error.split(": ", 1)[-1]
 
 
-def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
+def build(engine: Engine, read_only: bool = False, llm: LLMSpec | None = None) -> gr.Blocks:
     def article_choices(entries: list[CatalogEntry]) -> list[tuple[str, str]]:
         return [(f"{e.article.date} · {e.article.outlet} · {e.article.title}", e.article.id) for e in entries]
 
     def article_rows(entries: list[CatalogEntry]) -> list[list[Any]]:
         return [[e.article.id, e.article.date, e.article.outlet, e.article.title, e.n_units] for e in entries]
 
-    def ask(question: str, history: list[dict], top_k: float, scope: list[str] | None, asked: list[str]):
+    def ask(question: str, history: list[dict], top_k: float, scope: list[str] | None, asked: list[str], style: str):
         history = [*history, {"role": "user", "content": escape(question)}]
         standalone = standalone_question(question, asked)
+        prose = llm if style == PROSE else None
+
+        def said(answer: Answer) -> str:
+            """The answer as the chat shows it: escaped, since the chat renders HTML even with Markdown off."""
+            shown = (
+                answer.answer if standalone == question.strip() else f"(understood as: {standalone})\n{answer.answer}"
+            )
+            return escape(shown)
+
+        def partial(text: str) -> tuple:
+            return (
+                [*history, {"role": "assistant", "content": text}],
+                "",
+                gr.Radio(choices=[], value=None),
+                "",
+                {},
+                asked,
+                "",
+                {},
+            )
+
         try:
-            answer = engine.ask(standalone, int(top_k), scope or None)
+            answers = engine.ask_stream(standalone, int(top_k), scope or None, prose)
+            answer = next(answers)
         except QuestionError as exc:
             error = f"⚠ {exc}"
             chat = [*history, {"role": "assistant", "content": escape(error)}]
             yield chat, "", gr.Radio(choices=[], value=None), "", {}, asked, "", {"error": str(exc)}
             return
-        shown_text = (
-            answer.answer if standalone == question.strip() else f"(understood as: {standalone})\n{answer.answer}"
-        )
-        # The chat renders HTML even with Markdown off: escape, so article text and questions stay text.
-        text = escape(shown_text)
+        if prose:  # each part of the model's prose appears once it has passed verification
+            yield partial(said(answer))
+            for answer in answers:  # the last one stays `answer`, shown below with its citations
+                yield partial(said(answer))
+        else:
+            lines = said(answer).splitlines()
+            for shown in range(1, len(lines)):
+                yield partial("\n".join(lines[:shown]))
         state = answer.to_dict()
         choices = citation_choices(answer)
-        lines = text.splitlines()
-        for shown in range(1, len(lines)):
-            partial = [*history, {"role": "assistant", "content": "\n".join(lines[:shown])}]
-            yield partial, "", gr.Radio(choices=[], value=None), "", {}, asked, "", {}
         first = choices[0] if choices else None
-        final = [*history, {"role": "assistant", "content": text}]
+        final = [*history, {"role": "assistant", "content": said(answer)}]
         view, passage = show_citation(first, state)
         yield final, "", gr.Radio(choices=choices, value=first), view, state, [*asked, standalone], passage, state
 
@@ -254,6 +278,14 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
                         clear = gr.Button("New conversation", elem_id="clear")
                     with gr.Accordion("Settings", open=False):
                         top_k = gr.Slider(1, 10, value=DEFAULT_TOP_K, step=1, label="Passages to consider")
+                        style = gr.Radio(
+                            [GROUNDED, PROSE],
+                            value=PROSE if llm else GROUNDED,
+                            label="Answer style",
+                            info=f"language model: {llm}" if llm else "no language model configured (RAG_LLM or --llm)",
+                            interactive=llm is not None,
+                            elem_id="answer-style",
+                        )
                         scope = gr.Dropdown(
                             choices=article_choices(initial),
                             multiselect=True,
@@ -338,7 +370,7 @@ def build(engine: Engine, read_only: bool = False) -> gr.Blocks:
                     remove_button = gr.Button("Remove", variant="stop", elem_id="remove", interactive=not read_only)
 
         outputs = [chat, question, picker, view, answer_state, asked_state, passage, exact]
-        inputs = [question, chat, top_k, scope, asked_state]
+        inputs = [question, chat, top_k, scope, asked_state, style]
         for asked_by in (
             send.click(ask, inputs, outputs, api_name="ask"),
             question.submit(ask, inputs, outputs, api_name="ask_on_enter"),
@@ -379,8 +411,9 @@ def launch(
     block: bool = True,
     auth: list[tuple[str, str]] | None = None,
     read_only: bool = False,
+    llm: LLMSpec | None = None,
 ) -> gr.Blocks:
-    page = build(engine, read_only)
+    page = build(engine, read_only, llm)
     page.queue(default_concurrency_limit=QUESTION_WORKERS).launch(
         server_name=host,
         server_port=port,
