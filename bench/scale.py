@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import shutil
 import socket
 import statistics
@@ -163,6 +162,15 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def peak_rss_mb() -> int:
+    """This process's peak resident memory. Not `getrusage`: its maximum survives fork and exec, so a probe
+    would report the bench process's own peak whenever that is higher."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024)
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def latency(ask: Callable[[str], object], questions: list[str], repeats: int = 3) -> dict[str, float]:
     times = []
     for _ in range(repeats):
@@ -183,7 +191,7 @@ def probe(home: Path, chroma_url: str | None) -> dict:
         "start_to_first_answer_s": round(first, 2),
         "ours": latency(engine.ask, QUESTIONS),
         "baseline_dense": latency(BaselinePipeline(engine).ask, QUESTIONS),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 
