@@ -8,8 +8,8 @@ writes a few sentences with [n] markers. A sentence is shown only when
 - every speaker it credits (found by the product's own attribution extractor, run on the sentence) is a
   speaker phrase the attribution layer found in the cited passages, its resolved source or a link of its
   chain, exactly as the article writes it ("a NATO official" never stands for "an unnamed senior Western
-  military official");
-- every number and every capitalised name in it occurs in its cited passages.
+  military official"), and keeps the sources that relay it ("according to The Times");
+- every number and every capitalised name in it occurs in its cited passages, and most of its words do.
 A failing sentence is replaced by the grounded excerpt of its first citation (dropped when it cites
 none), and the answer says how many were replaced.
 
