@@ -217,12 +217,19 @@ def _write(
     clock = _lap(report, "embed", clock)
     ids = [prepared.article.id for prepared in batch]
     catalog.mark_pending(ids)
-    _delete_units(collection, ids, keep_hashes=[committed[a] for a in ids if a in committed])
+    # Only articles indexed before can have other units: a new one's leftovers from a crash were pending,
+    # and swept when this ingest began. (Each delete filters the whole store: ~2 s at 1.2M units.)
+    updated = [a for a in ids if a in committed]
+    if updated:
+        _delete_units(collection, updated, keep_hashes=[committed[a] for a in updated])
     vector_store = ChromaVectorStore(chroma_collection=collection)
     for offset in range(0, len(nodes), CHROMA_MAX_WRITE):
         vector_store.add(nodes[offset : offset + CHROMA_MAX_WRITE])
     catalog.commit([(p.article, len(p.nodes), p.analysis.attributions, p.analysis.names) for p in batch])
-    _delete_units(collection, ids, keep_hashes=[p.article.content_hash for p in batch])
+    if updated:
+        _delete_units(
+            collection, updated, keep_hashes=[p.article.content_hash for p in batch if p.article.id in committed]
+        )
     catalog.clear_pending(ids)
     _lap(report, "store", clock)
     for prepared in batch:

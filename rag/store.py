@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE INDEX IF NOT EXISTS articles_versions ON articles (id, content_hash);
 CREATE INDEX IF NOT EXISTS articles_by_date ON articles (date, id, outlet);
 CREATE INDEX IF NOT EXISTS articles_by_group ON articles (outlet_group, outlet);
+CREATE INDEX IF NOT EXISTS articles_by_body ON articles (body_hash, id);
 CREATE TABLE IF NOT EXISTS attributions (
     article_id TEXT NOT NULL,
     position INTEGER NOT NULL,
