@@ -99,14 +99,14 @@ def load_llm(spec: LLMSpec) -> LLM:
             timeout=120,
             max_retries=0,
         )
-    try:
-        from llama_index.llms.llama_cpp import LlamaCPP
-    except ImportError as exc:
-        raise LLMConfigError("llama-cpp needs the optional extra: pip install '.[llm]'") from exc
     from pathlib import Path
 
     if not Path(spec.target).is_file():
         raise LLMConfigError(f"No GGUF model file at {spec.target}.")
+    try:
+        from llama_index.llms.llama_cpp import LlamaCPP
+    except ImportError as exc:
+        raise LLMConfigError("llama-cpp needs the optional extra: pip install '.[llm]'") from exc
     llm = LlamaCPP(
         model_path=spec.target,
         temperature=0.0,
