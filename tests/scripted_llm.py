@@ -14,6 +14,14 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 Reply = Callable[[list[dict]], str]
+# Two sentences about the seed article's passage on the senior Western military official: one that passes
+# every check, one that credits its quote to a speaker the article never names.
+SEED_QUESTION = "What did the senior Western military official admit?"
+GOOD_SENTENCE = (
+    "An unnamed senior Western military official admitted, according to The Times, that if Russia does not buy "
+    "the idea “it is dead” [1]."
+)
+MISATTRIBUTED = "A NATO official said “the idea is dead” [1]."
 CHUNK_CHARS = 7
 
 

@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from rag.engine import Engine
 from rag.generate import LLMSpec
 from tests.conftest import free_port, make_engine
-from tests.scripted_llm import scripted_llm
+from tests.scripted_llm import GOOD_SENTENCE, MISATTRIBUTED, SEED_QUESTION, scripted_llm
 from ui.app import launch
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -353,11 +353,7 @@ def test_an_answer_across_outlets_opens_its_story_in_the_compare_tab(browser: Br
 def test_with_a_language_model_the_page_shows_verified_prose_and_its_passage(
     browser: Browser, page_engine: Engine
 ) -> None:
-    good = (
-        "An unnamed senior Western military official admitted, according to The Times, that if Russia does not "
-        "buy the idea “it is dead” [1]."
-    )
-    misquoted = "A NATO official said “the idea is dead” [1]."
+    good, misquoted = GOOD_SENTENCE, MISATTRIBUTED
     with scripted_llm(lambda messages: f"{good} {misquoted}") as (llm_url, _):
         port = free_port()
         app = launch(page_engine, port=port, block=False, llm=LLMSpec.parse(f"openai-like:{llm_url}"))
@@ -366,7 +362,7 @@ def test_with_a_language_model_the_page_shows_verified_prose_and_its_passage(
             page = context.new_page()
             page.goto(f"http://127.0.0.1:{port}/", wait_until="load")
             page.wait_for_selector("#question textarea")
-            reply = ask(page, "What did the senior Western military official admit?")
+            reply = ask(page, SEED_QUESTION)
             passage = cited_text(page)
             page.click("text=Settings")
             prose_checked = page.locator("#answer-style input[type=radio]").first.is_checked()

@@ -10,15 +10,11 @@ import pytest
 from rag.engine import Engine
 from rag.generate import LLMConfigError, LLMSpec, check_sentence, sentences
 from tests.conftest import article_file
-from tests.scripted_llm import scripted_llm
+from tests.scripted_llm import GOOD_SENTENCE, MISATTRIBUTED, SEED_QUESTION, scripted_llm
 
-QUESTION = "What did the senior Western military official admit?"
-GOOD = (
-    "An unnamed senior Western military official admitted, according to The Times, that if Russia does not buy "
-    "the idea “it is dead” [1]."
-)
+QUESTION, GOOD = SEED_QUESTION, GOOD_SENTENCE
 BAD = {
-    "misattributed quote": "A NATO official said “the idea is dead” [1].",
+    "misattributed quote": MISATTRIBUTED,
     "fabricated quote": "An unnamed senior Western military official admitted, according to The Times, that "
     "“the troops will leave” [1].",
     "uncited sentence": "An unnamed senior Western military official admitted, according to The Times, that the "

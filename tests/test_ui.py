@@ -8,7 +8,7 @@ from gradio_client import Client
 from rag.engine import Engine
 from rag.generate import LLMSpec
 from tests.conftest import SEED_ID, free_port
-from tests.scripted_llm import scripted_llm
+from tests.scripted_llm import GOOD_SENTENCE, MISATTRIBUTED, SEED_QUESTION, scripted_llm
 from ui.app import PROSE, READ_ONLY, launch
 
 
@@ -61,19 +61,13 @@ def test_a_read_only_page_refuses_corpus_changes(seeded_engine: Engine) -> None:
 
 
 def test_the_page_streams_a_model_s_prose_only_after_each_sentence_passes(seeded_engine: Engine) -> None:
-    good = (
-        "An unnamed senior Western military official admitted, according to The Times, that if Russia does not "
-        "buy the idea “it is dead” [1]."
-    )
-    bad = "A NATO official said “the idea is dead” [1]."
+    good, bad = GOOD_SENTENCE, MISATTRIBUTED
     with scripted_llm(lambda messages: f"{good} {bad}") as (url, script):
         port = free_port()
         page = launch(seeded_engine, port=port, block=False, llm=LLMSpec.parse(f"openai-like:{url}"))
         try:
             client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-            job = client.submit(
-                "What did the senior Western military official admit?", [], 5, [], PROSE, api_name="/ask"
-            )
+            job = client.submit(SEED_QUESTION, [], 5, [], PROSE, api_name="/ask")
             *_, exact = job.result()
             shown = [output[0][-1]["content"][0]["text"] for output in job.outputs()]
         finally:
