@@ -7,6 +7,7 @@ its kind (`rag.answers`), verify the answer against the articles (`rag.verify`).
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -39,6 +40,8 @@ class Engine:
         self.config = config or Config.from_env()
         self.catalog = Catalog(self.config)
         self.library = Library(self.config, self.catalog)
+        self._warming = threading.Lock()
+        self._warm = False
 
     @property
     def collection(self) -> Collection:
@@ -90,6 +93,13 @@ class Engine:
                 continue
         return found
 
+    def warm_up(self) -> None:
+        """Load the models and indexes answers use, once; the page starts this before the first question."""
+        with self._warming:
+            if not self._warm:
+                self.library.warm_up()
+                self._warm = True
+
     def ask(
         self,
         question: str,
@@ -113,6 +123,7 @@ class Engine:
         if not self.catalog.hashes():
             yield Answer(question, NOTHING_INDEXED, True)
             return
+        self.warm_up()
         scope = tuple(article_ids) if article_ids else None
         plan = understand(question, self.library.actor_names(), top_k, scope, self.library.outlets())
         grounded = self._verified(answers.answer(plan, self.library))

@@ -56,6 +56,23 @@ class Library:
     def collection(self) -> Collection:
         return unit_collection(chroma_client(self.config))
 
+    def warm_up(self) -> None:
+        """Load what every answer uses. Chroma reads its whole vector index into memory on first use (12 s
+        at 1.2M units) without holding the GIL, so that runs on a second thread while the models load here."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from rag.attribution.extract import nlp
+
+        collection = self.collection
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            vectors_loaded = worker.submit(collection.get, limit=1, include=[])
+            _ = self.index  # loads the embedding model
+            nlp()
+            self.actor_names()
+            self.outlets()
+            self.lexical.retriever(self.catalog.hashes())
+            vectors_loaded.result()
+
     @cached_property
     def lexical(self) -> LexicalIndex:
         from rag.retrieve import LexicalIndex
@@ -105,17 +122,15 @@ class Library:
         return self._outlets[1]
 
     def stored_units(self, article_ids: Iterable[str] | None) -> Iterator[StoredUnit]:
-        """(Chroma id, text, metadata) of the units of the given articles, or of all, read in pages."""
-        where = {"article_id": {"$in": sorted(article_ids)}} if article_ids is not None else None
-        offset = 0
-        while True:
-            page = self.collection.get(
-                where=where, limit=CHROMA_PAGE, offset=offset, include=["documents", "metadatas"]
-            )
+        """(Chroma id, text, metadata) of the committed units of the given articles, or of all, read by id in
+        pages: a metadata filter or an offset makes Chroma scan the whole store for every page."""
+        committed = self.catalog.hashes()
+        wanted = committed.keys() if article_ids is None else committed.keys() & set(article_ids)
+        counts = self.catalog.unit_counts(set(wanted))
+        ids = [unit_id(a, committed[a], u) for a, n in counts.items() for u in range(n)]
+        for start in range(0, len(ids), CHROMA_PAGE):
+            page = self.collection.get(ids=ids[start : start + CHROMA_PAGE], include=["documents", "metadatas"])
             yield from zip(page["ids"], page["documents"], page["metadatas"], strict=True)
-            offset += len(page["ids"])
-            if len(page["ids"]) < CHROMA_PAGE:
-                return
 
     def nodes(self, unit_ids: list[str]) -> list[BaseNode]:
         """The stored units with these Chroma ids, as llama-index nodes (those still stored)."""

@@ -53,6 +53,7 @@ CREATE INDEX IF NOT EXISTS articles_versions ON articles (id, content_hash);
 CREATE INDEX IF NOT EXISTS articles_by_date ON articles (date, id, outlet);
 CREATE INDEX IF NOT EXISTS articles_by_group ON articles (outlet_group, outlet);
 CREATE INDEX IF NOT EXISTS articles_by_body ON articles (body_hash, id);
+CREATE INDEX IF NOT EXISTS articles_units ON articles (id, n_units);
 CREATE TABLE IF NOT EXISTS attributions (
     article_id TEXT NOT NULL,
     position INTEGER NOT NULL,
