@@ -18,6 +18,7 @@ from rag.config import PROJECT_ROOT, Config
 from rag.corpus import CorpusError, read_text
 
 if TYPE_CHECKING:
+    from rag.engine import Engine
     from rag.generate import LLMSpec
 
 DEFAULT_QA = PROJECT_ROOT / "eval" / "qa-seed.jsonl"
@@ -113,7 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _engine(args: argparse.Namespace):
+def _engine(args: argparse.Namespace) -> Engine:
     from rag.engine import Engine
 
     return Engine(Config.from_env(home=args.home, chroma_url=args.chroma_url))

@@ -47,8 +47,8 @@ class Engine:
     def collection(self) -> Collection:
         return self.library.collection
 
-    def articles(self) -> list[CatalogEntry]:
-        return self.catalog.entries()
+    def articles(self, newest: int | None = None) -> list[CatalogEntry]:
+        return self.catalog.entries(newest)
 
     def ingest(self, paths: Iterable[str | Path] | None = None, progress: bool = True) -> IngestReport:
         return ingest(paths or [self.config.corpus_dir], self.catalog, self.collection, progress)

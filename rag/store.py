@@ -159,8 +159,17 @@ class Catalog:
         with closing(self._connect()) as conn:
             return conn.execute(sql, args).fetchall()
 
-    def entries(self) -> list[CatalogEntry]:
-        return [_entry(row) for row in self._query("SELECT * FROM articles ORDER BY date, id")]
+    def entries(self, newest: int | None = None) -> list[CatalogEntry]:
+        """Committed articles by date, or only the `newest` of them (still oldest first)."""
+        if newest is None:
+            return [_entry(row) for row in self._query("SELECT * FROM articles ORDER BY date, id")]
+        rows = self._query(
+            "SELECT * FROM (SELECT * FROM articles ORDER BY date DESC, id DESC LIMIT ?) ORDER BY date, id", (newest,)
+        )
+        return [_entry(row) for row in rows]
+
+    def count(self) -> int:
+        return self._query("SELECT count(*) AS n FROM articles")[0]["n"]
 
     def get(self, article_id: str) -> CatalogEntry | None:
         rows = self._query("SELECT * FROM articles WHERE id = ?", (article_id,))

@@ -1,14 +1,16 @@
 """The real Gradio server on localhost, driven through its API."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from gradio_client import Client
 
 from rag.engine import Engine
 from rag.generate import LLMSpec
-from tests.conftest import SEED_ID, free_port
+from tests.conftest import SEED_ID, article_file, free_port
 from tests.scripted_llm import GOOD_SENTENCE, MISATTRIBUTED, SEED_QUESTION, scripted_llm
+from ui import app
 from ui.app import PROSE, READ_ONLY, launch
 
 
@@ -76,3 +78,23 @@ def test_the_page_streams_a_model_s_prose_only_after_each_sentence_passes(seeded
     assert all(bad not in text and "NATO" not in text for text in shown), "a failing sentence was streamed"
     assert shown[-1].startswith(good) and "1 of 2 sentence(s) from the language model failed" in shown[-1]
     assert exact["verified"] and exact["model_sentences"][1]["problems"]
+
+
+def test_a_corpus_bigger_than_the_page_lists_only_its_newest_articles(
+    fresh_engine: Engine, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app, "PAGE_ARTICLES", 1)
+    article_file(corpus_copy, "bridge.md", "Mayor Ana Ortiz said the bridge would open in May.\n", id="bridge")
+    fresh_engine.ingest(progress=False)
+    port = free_port()
+    page = launch(fresh_engine, port=port, block=False)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        status, table, *_, summary, _ = client.predict(None, False, api_name="/remove")
+        *_, exact = client.predict("What did Peskov say?", [], 5, [], api_name="/ask")
+    finally:
+        page.close()
+    assert status == "Choose an article to remove."
+    assert [row[0] for row in table["data"]] == ["bridge"], "only the newest article is listed"
+    assert summary.startswith("2 article(s) indexed") and summary.endswith("the page lists the newest 1")
+    assert {c["article_id"] for c in exact["citations"]} == {SEED_ID}, "answers still come from every article"

@@ -5,6 +5,8 @@ The page only arranges what `rag` computes: answering, attribution, ingest and r
 
 from __future__ import annotations
 
+import sys
+import threading
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,9 @@ CITATION_CLICKS = """
   }
 })
 """
+# Article pickers, the corpus table and stories cover the newest articles only: a page listing 100,000
+# articles in five pickers, and grouping all of them into stories, never loads.
+PAGE_ARTICLES = 300
 EXAMPLE_ARTICLES = 20  # example questions come from the speakers of the newest articles
 READ_ONLY = "Corpus changes are turned off on this server."
 # Questions answered at once. With 20 users asking during an ingest on two cores (bench/reliability.py),
@@ -123,13 +128,15 @@ def build(engine: Engine, read_only: bool = False, llm: LLMSpec | None = None) -
         view, passage = show_citation(first, state)
         yield final, "", gr.Radio(choices=choices, value=first), view, state, [*asked, standalone], passage, state
 
-    def indexed_summary(entries: list[CatalogEntry]) -> str:
-        if not entries:
+    def indexed_summary(listed: list[CatalogEntry]) -> str:
+        if not listed:
             return NOTHING_INDEXED
-        outlets = sorted({e.article.outlet for e in entries})
-        return f"{len(entries)} article(s) indexed from {len(outlets)} outlet(s): {', '.join(outlets[:8])}" + (
+        total = engine.catalog.count()
+        outlets = sorted(engine.library.outlets().articles)
+        summary = f"{total} article(s) indexed from {len(outlets)} outlet(s): {', '.join(outlets[:8])}" + (
             " …" if len(outlets) > 8 else ""
         )
+        return summary + (f"; the page lists the newest {len(listed)}" if total > len(listed) else "")
 
     def example_questions(entries: list[CatalogEntry]) -> list[str]:
         """Questions the indexed articles can answer: what their most quoted named speakers said, and sources."""
@@ -155,7 +162,9 @@ def build(engine: Engine, read_only: bool = False, llm: LLMSpec | None = None) -
         return article_view(citation, state["attributions"], entry.article.text, entry.article.url), citation.text
 
     def who_rows(article_id: str | None, needle: str) -> list[list[Any]]:
-        rows = speaker_table(engine.catalog.attributions({article_id} if article_id else None))
+        """Speakers of the chosen article, or of the articles the page lists."""
+        scope = {article_id} if article_id else {e.article.id for e in engine.articles(PAGE_ARTICLES)}
+        rows = speaker_table(engine.catalog.attributions(scope))
         needle = (needle or "").strip().lower()
         return [
             [r.speaker, r.kind.replace("_", " "), r.count, ", ".join(dict.fromkeys(r.cues)), "\n".join(r.contents)]
@@ -207,8 +216,8 @@ def build(engine: Engine, read_only: bool = False, llm: LLMSpec | None = None) -
 
     def refreshed(message: str):
         """Status text plus every list of articles on the page, read from the catalog on load and after a change."""
-        entries = engine.articles()
-        choices = article_choices(entries)
+        entries = engine.articles(PAGE_ARTICLES)
+        choices, story_groups = article_choices(entries), story_choices(entries)
         return (
             message,
             article_rows(entries),
@@ -221,8 +230,8 @@ def build(engine: Engine, read_only: bool = False, llm: LLMSpec | None = None) -
             who_rows(None, ""),
             gr.Radio(choices=example_questions(entries), value=None),
             indexed_summary(entries),
-            gr.Dropdown(choices=story_choices(entries), value=None),
-            story_choices(entries),
+            gr.Dropdown(choices=story_groups, value=None),
+            story_groups,
         )
 
     def compare_actors(topic: str, scope: list[str] | None) -> str:
@@ -237,7 +246,7 @@ def build(engine: Engine, read_only: bool = False, llm: LLMSpec | None = None) -
     def story_choices(entries: list[CatalogEntry]) -> list[tuple[str, str]]:
         """Stories of two or more articles: "outlet · outlet · … (date)" -> their ids joined by commas."""
         by_id = {e.article.id: e.article for e in entries}
-        groups = [g for g in stories(engine.library.article_views()) if len(g) > 1] if entries else []
+        groups = [g for g in stories(engine.library.article_views(list(by_id))) if len(g) > 1] if entries else []
         return [
             (" · ".join(by_id[i].outlet for i in group) + f" ({by_id[group[0]].date})", ",".join(group))
             for group in groups
@@ -254,7 +263,7 @@ def build(engine: Engine, read_only: bool = False, llm: LLMSpec | None = None) -
             return "<p>Choose a story.</p>"
         return story_html(story_matrix(engine.library.article_views(chosen.split(","))))
 
-    initial = engine.articles()
+    initial = engine.articles(PAGE_ARTICLES)
     with gr.Blocks(title="News discourse Q&A") as page:
         gr.Markdown(
             "## Ask the news articles\nAnswers quote the articles verbatim; every claim carries a citation [n]."
@@ -417,10 +426,22 @@ def launch(
     page.queue(default_concurrency_limit=QUESTION_WORKERS).launch(
         server_name=host,
         server_port=port,
-        prevent_thread_lock=not block,
+        prevent_thread_lock=True,
         css=CSS,
         js=CITATION_CLICKS,
         show_error=False,
         auth=auth,
     )
+    # Only once the page is up: Gradio gives up on a server that does not answer its first check within 3 s.
+    threading.Thread(target=_warm_up, args=(engine,), name="warm-up", daemon=True).start()
+    if block:
+        page.block_thread()
     return page
+
+
+def _warm_up(engine: Engine) -> None:
+    """Load models and indexes before the first question; a failure here surfaces again at that question."""
+    try:
+        engine.warm_up()
+    except Exception as exc:  # the first question reports it in full
+        print(f"warm-up failed: {exc}", file=sys.stderr)
