@@ -51,6 +51,7 @@ class Library:
         self._actor_rows: dict[tuple[str, str], list[ActorRow]] = {}  # (article id, content hash) -> rows
         self._names: tuple[tuple, ActorNames] | None = None  # (what they were read from, names)
         self._outlets: tuple[dict[str, str], Outlets] | None = None  # (catalog map read from, outlets)
+        self._units: tuple[dict[str, str], int] | None = None  # (catalog map read from, units it covers)
 
     @cached_property
     def collection(self) -> Collection:
@@ -152,14 +153,14 @@ class Library:
         from rag.retrieve import CANDIDATES_PER_RETRIEVER, DenseScope
 
         if speakers is not None:
-            spoken = self.catalog.spoken_units(speakers, ID_SCOPE_MOST)
-            if spoken is not None:
+            in_scope = self.catalog.spoken_count(speakers)
+            if in_scope <= ID_SCOPE_MOST:
                 chosen = set(article_ids) if article_ids else committed
+                spoken = self.catalog.spoken_units(speakers)
                 ids = list(
                     dict.fromkeys(unit_id(a, committed[a], u) for a, u in spoken if a in chosen and a in committed)
                 )
                 return DenseScope(ids) if ids else None
-            in_scope = self.catalog.spoken_count(speakers)
         elif article_ids:
             counts = self.catalog.unit_counts(set(article_ids) & committed.keys())
             in_scope = sum(counts.values())
@@ -169,8 +170,14 @@ class Library:
                 return DenseScope([unit_id(a, committed[a], u) for a, n in counts.items() for u in range(n)])
         else:
             return DenseScope(None)
-        share = in_scope / max(self.collection.count(), 1)
+        share = in_scope / max(self._unit_total(committed), 1)
         return DenseScope(None, min(MOST_DENSE_CANDIDATES, math.ceil(CANDIDATES_PER_RETRIEVER / share)))
+
+    def _unit_total(self, committed: dict[str, str]) -> int:
+        """Units of the committed articles; re-read only when the catalog changed."""
+        if self._units is None or self._units[0] is not committed:
+            self._units = (committed, self.catalog.unit_total())
+        return self._units[1]
 
     def _vectors(self, node_ids: list[str]) -> dict[str, list[float]]:
         found = self.collection.get(ids=node_ids, include=["embeddings"])

@@ -171,6 +171,10 @@ class Catalog:
     def count(self) -> int:
         return self._query("SELECT count(*) AS n FROM articles")[0]["n"]
 
+    def unit_total(self) -> int:
+        """Units of the committed articles (read on a covering index; Chroma's own count takes 150 ms at 1.2M)."""
+        return self._query("SELECT coalesce(sum(n_units), 0) AS n FROM articles")[0]["n"]
+
     def get(self, article_id: str) -> CatalogEntry | None:
         rows = self._query("SELECT * FROM articles WHERE id = ?", (article_id,))
         return _entry(rows[0]) if rows else None
@@ -249,15 +253,14 @@ class Catalog:
         marks = ",".join("?" * len(phrases))
         return self._query(f"SELECT count(*) FROM attributions WHERE speaker IN ({marks})", tuple(phrases))[0][0]
 
-    def spoken_units(self, phrases: frozenset[str], most: int) -> list[tuple[str, int]] | None:
+    def spoken_units(self, phrases: frozenset[str]) -> list[tuple[str, int]]:
         """(article id, unit) of the cues of these speaker phrases, read from the speaker index alone (a
-        join to committed articles triples the cost); None when there are more than `most`."""
+        join to committed articles triples the cost)."""
         marks = ",".join("?" * len(phrases))
         rows = self._query(
-            f"SELECT article_id, unit FROM attributions WHERE speaker IN ({marks}) AND unit IS NOT NULL LIMIT ?",
-            (*phrases, most + 1),
+            f"SELECT article_id, unit FROM attributions WHERE speaker IN ({marks}) AND unit IS NOT NULL", tuple(phrases)
         )
-        return None if len(rows) > most else [(row["article_id"], row["unit"]) for row in rows]
+        return [(row["article_id"], row["unit"]) for row in rows]
 
     def speakers_of(self, units: set[tuple[str, int]]) -> dict[tuple[str, int], set[str]]:
         """The lower-cased speaker phrases of each of these units' cues."""

@@ -22,6 +22,7 @@ ANSWER_TYPES: dict[Expects, tuple[str, ...]] = {
     "number": ("CARDINAL", "QUANTITY", "MONEY", "PERCENT"),
     "place": ("GPE", "LOC", "FAC"),
 }
+NOT_NER = ["tagger", "parser", "attribute_ruler", "lemmatizer"]
 TYPE_WORDS: dict[Expects, str] = {"time": "a date or time", "number": "a number", "place": "a place"}
 
 
@@ -35,14 +36,18 @@ def _typed_reason(plan: Plan, hits: list[NodeWithScore], present: list[set[str]]
     """A when / where / how-many question stands when one passage holds everything it names, an answer
     of the wanted type, and one of its other words (a majority of them when it names nothing)."""
     rest = plan.words - plan.names
-    docs = nlp().pipe(hit.node.get_content() for hit in hits)
-    for terms, doc in zip(present, docs, strict=True):
+    for terms, hit in zip(present, hits, strict=True):
         holds = matched(plan.names, terms) == plan.names
         about = not rest or (recall(rest, terms) >= MIN_TERM_RECALL if not plan.names else bool(matched(rest, terms)))
-        if holds and about and any(entity.label_ in ANSWER_TYPES[expects] for entity in doc.ents):
+        if holds and about and _has_entity(hit.node.get_content(), ANSWER_TYPES[expects]):
             return None
     focus = ", ".join(_missing_words(plan.question, set(plan.names), set())) or "it"
     return f"No passage about {focus} gives {TYPE_WORDS[expects]}."
+
+
+def _has_entity(text: str, labels: tuple[str, ...]) -> bool:
+    """Named-entity recognition alone: the tagger, parser and lemmatizer would cost as much again."""
+    return any(entity.label_ in labels for entity in nlp()(text, disable=NOT_NER).ents)
 
 
 def unanswered_reason(
