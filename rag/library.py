@@ -20,7 +20,7 @@ from rag.answer import QuestionError
 from rag.attribution.spans import Attribution, Span
 from rag.config import Config
 from rag.corpus import Article
-from rag.store import Catalog, Outlets, chroma_client, unit_collection, unit_id
+from rag.store import SQL_BATCH, Catalog, Outlets, chroma_client, unit_collection, unit_id
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -116,11 +116,18 @@ class Library:
         return self._names[1]
 
     def outlets(self) -> Outlets:
-        """The indexed outlets and their groups; re-read only when the catalog changed."""
+        """The indexed outlets and their groups; after articles were only added, only theirs are read."""
         committed = self.catalog.hashes()
-        if self._outlets is None or self._outlets[0] is not committed:
-            self._outlets = (committed, self.catalog.outlets())
-        return self._outlets[1]
+        if self._outlets is not None and self._outlets[0] is committed:
+            return self._outlets[1]
+        before, outlets = self._outlets or ({}, None)
+        changed = {a for a, _ in before.items() ^ committed.items()}
+        if outlets is not None and changed.isdisjoint(before) and len(changed) <= SQL_BATCH:
+            outlets = outlets.with_added(self.catalog.outlets(changed))
+        else:
+            outlets = self.catalog.outlets()
+        self._outlets = (committed, outlets)
+        return outlets
 
     def stored_units(self, article_ids: Iterable[str] | None) -> Iterator[StoredUnit]:
         """(Chroma id, text, metadata) of the committed units of the given articles, or of all, read by id in

@@ -319,7 +319,7 @@ class LexicalIndex:
                 self._save(self._main, committed)
             self._main_hashes, self._delta_hashes, self._retriever = dict(committed), {}, self._main
             return
-        changed = {a: h for a, h in committed.items() if main.get(a) != h}
+        changed = {a: committed[a] for a in _changes(main, committed) if a in committed}
         if changed != self._delta_hashes:
             delta = (
                 UnitBM25Retriever.build(_visible(self._read_units(changed), changed), self._fetch) if changed else None
@@ -330,7 +330,7 @@ class LexicalIndex:
 
 
 def _changes(before: dict[str, str], after: dict[str, str]) -> set[str]:
-    return {a for a in before.keys() | after.keys() if before.get(a) != after.get(a)}
+    return {a for a, _ in before.items() ^ after.items()}
 
 
 def _visible(units: Iterable[StoredUnit], committed: dict[str, str]) -> Iterator[StoredUnit]:

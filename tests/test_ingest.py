@@ -149,3 +149,36 @@ def test_bad_files_and_duplicates_are_rejected_without_losing_the_rest(fresh_eng
     assert fresh_engine.catalog.get("tiny") is None
     later = article_file(corpus_copy, "later.md", STORY, id="bridge-again")
     assert "duplicate" in fresh_engine.ingest([later], progress=False).errors[0]
+
+
+def test_catalog_maps_follow_another_process_s_changes_reading_only_the_changed_rows(
+    fresh_engine: Engine, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh_engine.ingest(progress=False)
+    reader = make_engine(fresh_engine.config.home, corpus_copy)  # another process, answering questions
+    reader.catalog.hashes()
+    reader.library.outlets()
+    whole_reads: list[str] = []
+    query = Catalog._query
+
+    def recorded(catalog: Catalog, sql: str, args: tuple = ()) -> list:
+        if catalog is reader.catalog and "FROM articles" in sql and "WHERE" not in sql:
+            whole_reads.append(sql)
+        return query(catalog, sql, args)
+
+    monkeypatch.setattr(Catalog, "_query", recorded)
+
+    def current() -> tuple[dict, dict]:
+        whole = Catalog(fresh_engine.config)
+        return whole.hashes(), whole.outlets().articles
+
+    path = article_file(corpus_copy, "bridge.md", STORY, id="bridge", outlet="Eastport Herald")
+    fresh_engine.ingest(progress=False)
+    assert (reader.catalog.hashes(), reader.library.outlets().articles) == current()
+    path.write_text(path.read_text(encoding="utf-8").replace("Tuesday", "Monday"), encoding="utf-8")
+    fresh_engine.ingest(progress=False)
+    assert reader.catalog.hashes() == current()[0]
+    assert whole_reads == [], "an added or changed article is read alone"
+    fresh_engine.remove("bridge")
+    assert (reader.catalog.hashes(), reader.library.outlets().articles) == current()
+    assert "bridge" not in reader.catalog.hashes() and "Eastport Herald" not in reader.library.outlets().articles
