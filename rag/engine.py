@@ -55,7 +55,7 @@ class Engine:
 
     def add(self, article: Article) -> tuple[Path, IngestReport]:
         """Store a new article in the corpus folder and index it; a rejected article leaves no file behind."""
-        other = self.catalog.body_hashes().get(article.body_hash, article.id)
+        other = self.catalog.body_owners({article.body_hash}).get(article.body_hash, article.id)
         if other != article.id:
             raise CorpusError(article.source or article.id, f"same text as indexed article {other!r}; not added")
         target = self.config.corpus_dir / f"{article.id}.md"

@@ -165,7 +165,7 @@ def ingest_articles(
     A batch is embedded and written on a second thread while the next one is parsed and attributed.
     """
     committed = catalog.hashes()
-    committed_bodies = catalog.body_hashes()
+    committed_bodies = catalog.body_owners({article.body_hash for article in articles})
     todo: list[Article] = []
     for article in articles:
         if committed.get(article.id) == article.content_hash:

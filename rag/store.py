@@ -245,18 +245,23 @@ class Catalog:
             {group: tuple(sorted(outlets)) for group, outlets in groups.items()},
         )
 
-    def body_hashes(self) -> dict[str, str]:
-        return {row["body_hash"]: row["id"] for row in self._query("SELECT id, body_hash FROM articles")}
+    def body_owners(self, body_hashes: set[str]) -> dict[str, str]:
+        """Body hash -> the committed article with that text, for the given hashes (read on their index)."""
+        return self._article_column("body_hash", body_hashes, "id")
 
     def unit_counts(self, article_ids: set[str]) -> dict[str, int]:
-        ordered = sorted(article_ids)
-        counts: dict[str, int] = {}
+        return self._article_column("id", article_ids, "n_units")
+
+    def _article_column(self, key: str, values: set[str], column: str) -> dict:
+        """`key` -> `column` of the articles whose `key` is one of `values`, in batches SQLite can bind."""
+        ordered = sorted(values)
+        found = {}
         for offset in range(0, len(ordered), SQL_BATCH):
             batch = ordered[offset : offset + SQL_BATCH]
             marks = ",".join("?" * len(batch))
-            rows = self._query(f"SELECT id, n_units FROM articles WHERE id IN ({marks})", tuple(batch))
-            counts.update({row["id"]: row["n_units"] for row in rows})
-        return counts
+            rows = self._query(f"SELECT {key}, {column} FROM articles WHERE {key} IN ({marks})", tuple(batch))
+            found.update({row[key]: row[column] for row in rows})
+        return found
 
     def texts(self, article_ids: set[str]) -> dict[str, str]:
         if not article_ids:
