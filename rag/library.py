@@ -131,14 +131,17 @@ class Library:
 
     def stored_units(self, article_ids: Iterable[str] | None) -> Iterator[StoredUnit]:
         """(Chroma id, text, metadata) of the committed units of the given articles, or of all, read by id in
-        pages: a metadata filter or an offset makes Chroma scan the whole store for every page."""
+        pages: a metadata filter or an offset makes Chroma scan the whole store for every page. Texts are
+        sliced from the catalog's articles (units are spans of them): Chroma reads documents 3x slower."""
         committed = self.catalog.hashes()
         wanted = committed.keys() if article_ids is None else committed.keys() & set(article_ids)
         counts = self.catalog.unit_counts(set(wanted))
         ids = [unit_id(a, committed[a], u) for a, n in counts.items() for u in range(n)]
         for start in range(0, len(ids), CHROMA_PAGE):
-            page = self.collection.get(ids=ids[start : start + CHROMA_PAGE], include=["documents", "metadatas"])
-            yield from zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+            found = self.collection.get(ids=ids[start : start + CHROMA_PAGE], include=["metadatas"])
+            texts = self.catalog.texts({meta["article_id"] for meta in found["metadatas"]})
+            for chroma_id, meta in zip(found["ids"], found["metadatas"], strict=True):
+                yield chroma_id, texts[meta["article_id"]][meta["start"] : meta["end"]], meta
 
     def nodes(self, unit_ids: list[str]) -> list[BaseNode]:
         """The stored units with these Chroma ids, as llama-index nodes (those still stored)."""
