@@ -298,6 +298,14 @@ class Catalog:
         marks = ",".join("?" * len(phrases))
         return self._query(f"SELECT count(*) FROM attributions WHERE speaker IN ({marks})", tuple(phrases))[0][0]
 
+    def articles_spoken_in(self, phrases: frozenset[str], most: int) -> set[str]:
+        """Up to `most` articles where one of these speaker phrases speaks (on the speaker index)."""
+        marks = ",".join("?" * len(phrases))
+        rows = self._query(
+            f"SELECT DISTINCT article_id FROM attributions WHERE speaker IN ({marks}) LIMIT ?", (*phrases, most)
+        )
+        return {row["article_id"] for row in rows}
+
     def spoken_units(self, phrases: frozenset[str]) -> list[tuple[str, int]]:
         """(article id, unit) of the cues of these speaker phrases, read from the speaker index alone (a
         join to committed articles triples the cost)."""

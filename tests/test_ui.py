@@ -80,7 +80,7 @@ def test_the_page_streams_a_model_s_prose_only_after_each_sentence_passes(seeded
     assert exact["verified"] and exact["model_sentences"][1]["problems"]
 
 
-def test_a_corpus_bigger_than_the_page_lists_only_its_newest_articles(
+def test_a_corpus_bigger_than_the_page_lists_its_newest_articles_and_searches_all(
     fresh_engine: Engine, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(app, "PAGE_ARTICLES", 1)
@@ -92,9 +92,11 @@ def test_a_corpus_bigger_than_the_page_lists_only_its_newest_articles(
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         status, table, *_, summary, _ = client.predict(None, False, api_name="/remove")
         *_, exact = client.predict("What did Peskov say?", [], 5, [], api_name="/ask")
+        speakers = client.predict(None, "peskov", api_name="/who")
     finally:
         page.close()
     assert status == "Choose an article to remove."
     assert [row[0] for row in table["data"]] == ["bridge"], "only the newest article is listed"
     assert summary.startswith("2 article(s) indexed") and summary.endswith("the page lists the newest 1")
     assert {c["article_id"] for c in exact["citations"]} == {SEED_ID}, "answers still come from every article"
+    assert any("Peskov" in row[0] for row in speakers["data"]), "the speaker filter searches every article"

@@ -162,10 +162,14 @@ def build(engine: Engine, read_only: bool = False, llm: LLMSpec | None = None) -
         return article_view(citation, state["attributions"], entry.article.text, entry.article.url), citation.text
 
     def who_rows(article_id: str | None, needle: str) -> list[list[Any]]:
-        """Speakers of the chosen article, or of the articles the page lists."""
-        scope = {article_id} if article_id else {e.article.id for e in engine.articles(PAGE_ARTICLES)}
-        rows = speaker_table(engine.catalog.attributions(scope))
+        """Speakers of the chosen article; otherwise of the articles the page lists and, with a filter, of
+        articles anywhere in the corpus whose speaker phrases have its words (through the speaker index)."""
         needle = (needle or "").strip().lower()
+        scope = {article_id} if article_id else {e.article.id for e in engine.articles(PAGE_ARTICLES)}
+        phrases = frozenset(engine.catalog.speaker_phrases(needle.split())) if needle and not article_id else None
+        if phrases:
+            scope |= engine.catalog.articles_spoken_in(phrases, PAGE_ARTICLES)
+        rows = speaker_table(engine.catalog.attributions(scope))
         return [
             [r.speaker, r.kind.replace("_", " "), r.count, ", ".join(dict.fromkeys(r.cues)), "\n".join(r.contents)]
             for r in sorted(rows, key=lambda r: -r.count)
@@ -391,7 +395,7 @@ def build(engine: Engine, read_only: bool = False, llm: LLMSpec | None = None) -
             None, None, None, js=SCROLL_TO_HIGHLIGHT
         )
         who_article.change(who_rows, [who_article, who_filter], who, api_name=False)
-        who_filter.change(who_rows, [who_article, who_filter], who, api_name=False)
+        who_filter.change(who_rows, [who_article, who_filter], who, api_name="who")
         corpus_outputs = [status, articles, remove_id, who_article, scope, confirm, compare_scope, outlets_pick, who]
         corpus_outputs += [examples, indexed, story_pick, stories_state]
         examples.input(lambda chosen: chosen or "", examples, question, api_name=False)
