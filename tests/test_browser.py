@@ -182,6 +182,12 @@ def test_who_said_what_table_filters(page: Page) -> None:
     assert "Kremlin spokesman Dmitry Peskov" in table and "named person" in table
 
 
+def articles_table(page: Page) -> str:
+    """The corpus table's text once no update of it is pending (a pending one shows a timer over it)."""
+    page.wait_for_function("() => !document.querySelector('#articles.pending, #articles .pending')", timeout=60_000)
+    return page.inner_text("#articles")
+
+
 def upload(page: Page, path: Path, **meta: str) -> None:
     page.get_by_role("tab", name="Corpus").click()
     page.set_input_files("#upload input[type=file]", str(path))
@@ -252,11 +258,11 @@ def test_bad_files_get_a_readable_message_and_lose_nothing(page: Page, tmp_path:
     binary = tmp_path / "broken.txt"
     binary.write_bytes(b"\x89PNG\x00\x00\x00")
     page.get_by_role("tab", name="Corpus").click()
-    before = page.inner_text("#articles")
+    before = articles_table(page)
     assert "mna-2025-02-01-eu-divided-over-western-troops" in before
     upload(page, binary, title="x", outlet="y", date="2025-01-01")
     assert "looks like a binary file" in corpus_status(page, "broken.txt")
-    assert page.inner_text("#articles") == before
+    assert articles_table(page) == before
 
 
 def test_markup_in_articles_and_questions_never_executes(page: Page, tmp_path: Path) -> None:
