@@ -85,6 +85,10 @@ def _punkt():
     nltk_data = Path(next(iter(spec.submodule_search_locations))) / "_static" / "nltk_cache"
     if str(nltk_data) not in nltk.data.path:
         nltk.data.path.insert(0, str(nltk_data))
+    # NLTK's ReDoS guard puts a 5 s wall-clock limit on every match, meant for patterns callers supply; Punkt's
+    # own are linear. The clock runs on while another thread holds the GIL (Chroma's add of one batch takes
+    # seconds at a million units), and a 100,000-article ingest failed on it. Article size is bounded at load.
+    nltk.redos.DEFAULT_TIMEOUT = None
     return PunktTokenizer("english")
 
 

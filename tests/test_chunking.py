@@ -3,7 +3,7 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.chunking import chunk_article
+from rag.chunking import chunk_article, sentence_spans
 from rag.corpus import Article, load_article
 from tests.conftest import SEED_ARTICLE
 
@@ -77,3 +77,10 @@ def test_units_are_always_exact_ordered_non_overlapping_slices(pieces: list[str]
     chunks = chunk_article(make(text))
     assert all(text[c.start : c.end] == c.text and c.text.strip() == c.text for c in chunks)
     assert all(a.end <= b.start for a, b in pairwise(chunks))
+
+
+def test_sentence_splitting_has_no_wall_clock_limit_another_thread_could_trip() -> None:
+    import nltk
+
+    assert sentence_spans("One sentence here. Another one there.") == [(0, 18), (19, 37)]
+    assert nltk.redos.DEFAULT_TIMEOUT is None, "a thread holding the GIL for 5 s would fail the ingest"
