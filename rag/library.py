@@ -141,7 +141,8 @@ class Library:
             found = self.collection.get(ids=ids[start : start + CHROMA_PAGE], include=["metadatas"])
             texts = self.catalog.texts({meta["article_id"] for meta in found["metadatas"]})
             for chroma_id, meta in zip(found["ids"], found["metadatas"], strict=True):
-                yield chroma_id, texts[meta["article_id"]][meta["start"] : meta["end"]], meta
+                if meta["article_id"] in texts:  # not removed since the map was read
+                    yield chroma_id, texts[meta["article_id"]][meta["start"] : meta["end"]], meta
 
     def nodes(self, unit_ids: list[str]) -> list[BaseNode]:
         """The stored units with these Chroma ids, as llama-index nodes (those still stored)."""
