@@ -313,13 +313,14 @@ class LexicalIndex:
         if self._main_hashes is None:
             self._load()
         main = self._main_hashes
-        if main is None or len(_changes(main, committed)) > REBUILD_SHARE * len(main):
+        changes = _changes(main, committed) if main is not None else set()
+        if main is None or len(changes) > REBUILD_SHARE * len(main):
             self._main = UnitBM25Retriever.build(_visible(self._read_units(None), committed), self._fetch)
             if self._main is not None:
                 self._save(self._main, committed)
             self._main_hashes, self._delta_hashes, self._retriever = dict(committed), {}, self._main
             return
-        changed = {a: committed[a] for a in _changes(main, committed) if a in committed}
+        changed = {a: committed[a] for a in changes if a in committed}
         if changed != self._delta_hashes:
             delta = (
                 UnitBM25Retriever.build(_visible(self._read_units(changed), changed), self._fetch) if changed else None
