@@ -31,14 +31,14 @@ class BaselinePipeline:
     def ask(self, question: str) -> Answer:
         question = check_question(question)
         nodes = self._query_engine.query(question).source_nodes
-        texts = self._engine.catalog.texts({n.node.metadata["article_id"] for n in nodes})
+        catalog = self._engine.catalog
+        metas = [hit.node.metadata for hit in nodes]
+        entries = {a: catalog.get(a) for a in {meta["article_id"] for meta in metas}}
+        shown = [(meta, entry.article) for meta in metas if (entry := entries[meta["article_id"]]) is not None]
         citations, lines = [], []
-        for n, hit in enumerate(nodes, 1):
-            meta = hit.node.metadata
+        for n, (meta, article) in enumerate(shown, 1):
             start, end = int(meta["start"]), int(meta["end"])
-            text = texts[meta["article_id"]][start:end]
-            citations.append(
-                Citation(n, meta["article_id"], meta["outlet"], start, end, text, meta["title"], meta["date"])
-            )
+            text = article.text[start:end]
+            citations.append(Citation(n, article.id, article.outlet, start, end, text, article.title, article.date))
             lines.append(f"{text} [{n}]")
         return Answer(question, "\n".join(lines), False, citations)

@@ -145,13 +145,17 @@ class Library:
                     yield chroma_id, texts[meta["article_id"]][meta["start"] : meta["end"]], meta
 
     def nodes(self, unit_ids: list[str]) -> list[BaseNode]:
-        """The stored units with these Chroma ids, as llama-index nodes (those still stored)."""
-        from llama_index.core.vector_stores.utils import metadata_dict_to_node
+        """The stored units with these Chroma ids, as llama-index nodes (those still stored). Records that
+        llama-index's `ChromaVectorStore.add` wrote also carry the node serialized; it is not needed."""
+        from llama_index.core.schema import TextNode
 
         if not unit_ids:
             return []
         found = self.collection.get(ids=unit_ids, include=["documents", "metadatas"])
-        return [metadata_dict_to_node(m, text=t) for t, m in zip(found["documents"], found["metadatas"], strict=True)]
+        return [
+            TextNode(id_=i, text=t, metadata=m)
+            for i, t, m in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
+        ]
 
     def _dense_scope(
         self, committed: dict[str, str], article_ids: Sequence[str] | None, speakers: frozenset[str] | None

@@ -62,6 +62,44 @@ def test_batches_and_writes_split_across_articles_keep_every_unit(
     assert "Westport Herald" in fresh_engine.ask("What did the Westport Herald report about critics?").answer
 
 
+def test_units_are_stored_with_their_own_metadata_and_older_records_still_answer(
+    fresh_engine: Engine, corpus_copy: Path
+) -> None:
+    from llama_index.core.schema import TextNode
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    article_file(corpus_copy, "bridge.md", STORY, id="bridge")
+    fresh_engine.ingest(progress=False)
+    stored = fresh_engine.collection.get(
+        where={"article_id": "bridge"}, include=["embeddings", "metadatas", "documents"]
+    )
+    assert {key for meta in stored["metadatas"] for key in meta} == {
+        "article_id",
+        "content_hash",
+        "unit",
+        "start",
+        "end",
+    }
+    # Rewrite the article's units as llama-index's ChromaVectorStore.add wrote them, serialized node included.
+    fresh_engine.collection.delete(ids=stored["ids"])
+    ChromaVectorStore(chroma_collection=fresh_engine.collection).add(
+        [
+            TextNode(id_=i, text=text, metadata={**meta, "outlet": "Eastport Herald"}, embedding=list(vector))
+            for i, text, meta, vector in zip(
+                stored["ids"], stored["documents"], stored["metadatas"], stored["embeddings"], strict=True
+            )
+        ]
+    )
+    assert "_node_content" in fresh_engine.collection.get(ids=stored["ids"][:1])["metadatas"][0]
+    nodes = fresh_engine.library.nodes(stored["ids"])
+    assert [node.get_content() for node in nodes] == stored["documents"]
+    answer = fresh_engine.ask("What did Mayor Ana Ortiz say about the bridge?")
+    cited = [c for c in answer.citations if c.article_id == "bridge"]
+    assert not answer.abstained and cited and "This bridge will connect our people" in answer.answer
+    text = fresh_engine.catalog.get("bridge").article.text
+    assert all(text[c.start : c.end] == c.text for c in cited)
+
+
 def test_removed_article_leaves_nothing(fresh_engine: Engine, corpus_copy: Path) -> None:
     article_file(corpus_copy, "bridge.md", STORY, id="bridge")
     fresh_engine.ingest(progress=False)
