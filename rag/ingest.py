@@ -209,7 +209,7 @@ def _write(
 
     Units are written with their own metadata only. llama-index's `ChromaVectorStore.add` also stores each
     node serialized in a metadata string that Chroma indexes: at 1.2M units that was 3.2 GB of a 4.3 GB
-    store, and it made every write ~1.3x slower. Its query reads both kinds of record.
+    store, and 300,000 units took 860 s to write instead of 670 s. Its query reads both kinds of record.
     """
     clock = time.perf_counter()
     nodes = [node for prepared in batch for node in prepared.nodes]
