@@ -85,17 +85,20 @@ def exported(model_dir: Path, onnx_file: Path) -> Path:
     partial = onnx_file.with_name(f"{onnx_file.name}.{os.getpid()}.partial")
     example = torch.ones((2, 8), dtype=torch.long)
     variable = {0: "batch", 1: "tokens"}
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the exporter's notes on operators; the vectors are checked by a test
-        torch.onnx.export(
-            SentenceVector(),
-            (example, example, torch.zeros_like(example)),
-            str(partial),
-            input_names=list(INPUTS),
-            output_names=["sentence_vector"],
-            dynamic_axes={**dict.fromkeys(INPUTS, variable), "sentence_vector": {0: "batch"}},
-            opset_version=17,
-            dynamo=False,
-        )
-    os.replace(partial, onnx_file)
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the exporter's notes on operators; the vectors are checked by a test
+            torch.onnx.export(
+                SentenceVector(),
+                (example, example, torch.zeros_like(example)),
+                str(partial),
+                input_names=list(INPUTS),
+                output_names=["sentence_vector"],
+                dynamic_axes={**dict.fromkeys(INPUTS, variable), "sentence_vector": {0: "batch"}},
+                opset_version=17,
+                dynamo=False,
+            )
+        os.replace(partial, onnx_file)
+    finally:
+        partial.unlink(missing_ok=True)
     return onnx_file
