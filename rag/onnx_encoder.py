@@ -17,6 +17,8 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
+from rag.imports import not_hidden
+
 MAX_TOKENS = 256  # the model's max_seq_length in its sentence-transformers config
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -65,8 +67,9 @@ def exported(model_dir: Path, onnx_file: Path) -> Path:
     Written under a temporary name and renamed, so a crash or a concurrent export never leaves half a file."""
     if onnx_file.is_file():
         return onnx_file
-    import torch
-    from transformers import AutoModel
+    with not_hidden():
+        import torch
+        from transformers import AutoModel
 
     class SentenceVector(torch.nn.Module):
         def __init__(self) -> None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rag.config import go_offline
+from rag.imports import not_hidden
 
 if TYPE_CHECKING:
     import torch
@@ -115,8 +116,9 @@ class SpanTagger:
     @classmethod
     def load(cls, folder: Path = MODEL_DIR) -> SpanTagger:
         go_offline()
-        import torch
-        from transformers import AutoModelForTokenClassification, AutoTokenizer
+        with not_hidden():
+            import torch
+            from transformers import AutoModelForTokenClassification, AutoTokenizer
 
         if not (folder / "config.json").exists():
             raise FileNotFoundError(f"no attribution model in {folder}; train one with train/attribution_tagger.py")
