@@ -116,6 +116,20 @@ def test_bm25_returns_only_units_sharing_a_word_best_first(tmp_path: Path) -> No
         assert index.retrieve(QueryBundle("volcano")) == []
 
 
+@pytest.mark.parametrize("matching_share", [0.0, 0.0005, 0.01, 0.3, 1.0])
+def test_top_scores_are_the_highest_positive_scores_best_first(matching_share: float) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    scores = np.zeros(200_000, dtype=np.float32)
+    matching = rng.choice(len(scores), int(matching_share * len(scores)), replace=False)
+    scores[matching] = rng.integers(1, 50, len(matching)).astype(np.float32)  # many ties, as BM25 gives
+    best = retrieve.top_scores(scores, 40)
+    expected = np.sort(scores[scores > 0])[::-1][:40]
+    assert list(scores[best]) == list(expected)
+    assert len(set(best.tolist())) == len(best)
+
+
 def test_an_unreadable_saved_bm25_index_is_rebuilt(fresh_engine: Engine, corpus_copy: Path) -> None:
     fresh_engine.ingest(progress=False)
     before = bm25_versions(fresh_engine, "Peskov")
