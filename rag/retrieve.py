@@ -39,7 +39,7 @@ FUSED_CANDIDATES = 40
 # The main BM25 index is rebuilt once articles added, changed or removed since it was built reach this share.
 REBUILD_SHARE = 0.1
 STAMP = "covers.json"  # beside the saved index: the catalog map (article id -> content hash) it was built from
-UNIT_IDS = "unit_ids.json"  # beside the bm25s files: the Chroma id of each indexed unit, in index order
+UNIT_IDS = "unit_ids.npy"  # beside the bm25s files: the Chroma id of each indexed unit (UTF-8), in index order
 TOKENIZE_BATCH = 5000
 SAMPLE_STRIDE = 16  # of BM25 scores, to bound the top-k from below
 # A scope of at most this many units is searched exactly over its stored vectors (at 120k units: 8 ms for 200
@@ -58,12 +58,13 @@ class UnitBM25Retriever(BaseRetriever):
     already holds their text and metadata.
 
     llama-index's `BM25Retriever` keeps and saves a copy of every node (1.5 GB at 1.2M units, scanned line
-    by line on every load); this index saves the bm25s matrices and the ids, and memory-maps the matrices.
+    by line on every load); this index saves the bm25s matrices and the ids, and memory-maps both (the ids
+    as Python strings took 130 MB at 1.2M units).
     Hits are picked by `top_scores`: a top-k among every unit's score (mostly tied zeros) took ~260 ms at
     1.2M units.
     """
 
-    def __init__(self, bm25: bm25s.BM25, unit_ids: list[str], fetch: Fetch) -> None:
+    def __init__(self, bm25: bm25s.BM25, unit_ids: np.ndarray, fetch: Fetch) -> None:
         super().__init__()
         self._bm25, self._unit_ids, self._fetch = bm25, unit_ids, fetch
 
@@ -71,24 +72,25 @@ class UnitBM25Retriever(BaseRetriever):
     def build(cls, units: Iterable[StoredUnit], fetch: Fetch) -> UnitBM25Retriever | None:
         """Index units read page by page: only word ids are kept, never the units themselves."""
         tokenizer = bm25s.tokenization.Tokenizer(stemmer=STEMMER, stopwords="en")
-        unit_ids, words = [], []
+        unit_ids: list[bytes] = []
+        words = []
         for chunk in _batched(units, TOKENIZE_BATCH):
-            unit_ids += [unit for unit, _, _ in chunk]
+            unit_ids += [unit.encode() for unit, _, _ in chunk]
             words += tokenizer.tokenize([text for _, text, _ in chunk], update_vocab=True, show_progress=False)
         if not unit_ids:
             return None
         bm25 = bm25s.BM25()
         bm25.index(bm25s.tokenization.Tokenized(words, tokenizer.get_vocab_dict()), show_progress=False)
-        return cls(bm25, unit_ids, fetch)
+        return cls(bm25, np.array(unit_ids, dtype=bytes), fetch)
 
     def save(self, folder: Path) -> None:
         self._bm25.save(str(folder), show_progress=False)
-        (folder / UNIT_IDS).write_text(json.dumps(self._unit_ids), encoding="utf-8")
+        np.save(folder / UNIT_IDS, self._unit_ids, allow_pickle=False)
 
     @classmethod
     def load(cls, folder: Path, fetch: Fetch) -> UnitBM25Retriever:
         bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
-        return cls(bm25, json.loads((folder / UNIT_IDS).read_text(encoding="utf-8")), fetch)
+        return cls(bm25, np.load(folder / UNIT_IDS, mmap_mode="r", allow_pickle=False), fetch)
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         words = bm25s.tokenize(query_bundle.query_str, stemmer=STEMMER, return_ids=False, show_progress=False)[0]
@@ -96,13 +98,9 @@ class UnitBM25Retriever(BaseRetriever):
         if not ids:
             return []
         scores = self._bm25.get_scores_from_ids(ids)
-        best = top_scores(scores, FUSED_CANDIDATES)
-        nodes = {node.node_id: node for node in self._fetch([self._unit_ids[i] for i in best])}
-        return [
-            NodeWithScore(node=nodes[self._unit_ids[i]], score=float(scores[i]))
-            for i in best
-            if self._unit_ids[i] in nodes
-        ]
+        best = [(self._unit_ids[i].decode(), float(scores[i])) for i in top_scores(scores, FUSED_CANDIDATES)]
+        nodes = {node.node_id: node for node in self._fetch([unit for unit, _ in best])}
+        return [NodeWithScore(node=nodes[unit], score=score) for unit, score in best if unit in nodes]
 
 
 def top_scores(scores: np.ndarray, k: int) -> np.ndarray:

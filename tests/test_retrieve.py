@@ -1,4 +1,3 @@
-import json
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -134,7 +133,7 @@ def test_an_unreadable_saved_bm25_index_is_rebuilt(fresh_engine: Engine, corpus_
     fresh_engine.ingest(progress=False)
     before = bm25_versions(fresh_engine, "Peskov")
     saved = fresh_engine.config.home / "bm25" / "index"
-    (saved / retrieve.UNIT_IDS).write_text("not json", encoding="utf-8")
+    (saved / retrieve.UNIT_IDS).write_text("not an array", encoding="utf-8")
     restarted = make_engine(fresh_engine.config.home, corpus_copy)
     assert bm25_versions(restarted, "Peskov") == before
-    assert json.loads((saved / retrieve.UNIT_IDS).read_text(encoding="utf-8")), "the rebuilt index is saved again"
+    assert (saved / retrieve.UNIT_IDS).read_bytes().startswith(b"\x93NUMPY"), "the rebuilt index is saved again"
