@@ -36,17 +36,18 @@ def test_onnx_vectors_equal_sentence_transformers_ones_and_the_product_uses_them
 
 
 ANSWER_THEN_INGEST = """
-import json, sys
+import gc, json, sys
 from pathlib import Path
 from rag.config import Config
 from rag.engine import Engine
 answering = Engine(Config(home=Path(sys.argv[1]), corpus_dir=Path(sys.argv[3])))
 answering.warm_up()
+frozen = gc.get_freeze_count()
 answered = answering.ask("What did Peskov say?")
 loaded = sorted(m for m in ("torch", "sentence_transformers", "sklearn") if m in sys.modules)
 adding = Engine(Config(home=Path(sys.argv[2]), corpus_dir=Path(sys.argv[3])))
 report = adding.ingest(progress=False)
-print(json.dumps({"abstained": answered.abstained, "loaded": loaded, "added": report.added,
+print(json.dumps({"abstained": answered.abstained, "loaded": loaded, "added": report.added, "frozen": frozen,
                   "attributions": len(adding.catalog.attributions()),
                   "loaded_after_ingest": sorted(m for m in ("torch", "transformers") if m in sys.modules)}))
 """
@@ -74,6 +75,7 @@ def test_answering_and_ingesting_load_no_torch_once_the_models_are_exported(
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert not result["abstained"] and result["loaded"] == []
+    assert result["frozen"] > 10_000, "the warm-up's objects are left out of later collections"
     assert result["added"] == [SEED_ID] and result["attributions"] > 5
     assert result["loaded_after_ingest"] == []
 
