@@ -164,8 +164,8 @@ class Library:
     ) -> DenseScope | None:
         """What dense retrieval is restricted to; None when nothing is in scope.
 
-        A scope of up to `ID_SCOPE_MOST` units reaches Chroma as their ids; a bigger one is left to the
-        postprocessors, and dense retrieval asks for more candidates in proportion to how little it covers.
+        A scope of up to `ID_SCOPE_MOST` units reaches Chroma as their ids; a bigger one is left to filters,
+        and dense retrieval asks for more candidates in proportion to how little it covers.
         """
         from rag.retrieve import CANDIDATES_PER_RETRIEVER, DenseScope
 
@@ -225,6 +225,7 @@ class Library:
         from llama_index.core.response_synthesizers.no_text import NoText
 
         from rag.retrieve import (
+            Filtered,
             FirstN,
             QuestionAwareReranker,
             SpokenBy,
@@ -237,17 +238,18 @@ class Library:
         scope = self._dense_scope(committed, article_ids, speakers)
         if not committed or scope is None:
             return None
-        retriever = hybrid_retriever(
-            dense_retriever(self.index, scope, self._vectors, self.nodes) if dense else None,
-            self.lexical.retriever(committed) if lexical else None,
-        )
+        dense_hits = dense_retriever(self.index, scope, self._vectors, self.nodes) if dense else None
+        lexical_hits = self.lexical.retriever(committed) if lexical else None
+        if speakers is not None:
+            spoken = SpokenBy(speakers=speakers, speakers_of=self.catalog.speakers_of)
+            lexical_hits = Filtered(lexical_hits, spoken) if lexical_hits else None
+            dense_hits = Filtered(dense_hits, spoken) if dense_hits and scope.ids is None else dense_hits
+        retriever = hybrid_retriever(dense_hits, lexical_hits)
         if retriever is None:
             return None
         kept: list[BaseNodePostprocessor] = [
             VisibleUnits(committed=committed, article_ids=frozenset(article_ids) if article_ids else None)
         ]
-        if speakers is not None:
-            kept.append(SpokenBy(speakers=speakers, speakers_of=self.catalog.speakers_of))
         last = (
             QuestionAwareReranker(vectors_for=self._vectors, actors=self.actor_names(), top_n=top_k)
             if rerank

@@ -172,6 +172,18 @@ class SpokenBy(BaseNodePostprocessor):
         return [hit for hit in nodes if phrases.get(key(hit), set()) & self.speakers]
 
 
+class Filtered(BaseRetriever):
+    """A retriever's candidates through a postprocessor before they are fused with another's: filtered after
+    fusion, a scope keeps only what made the fused cut (of 40 out of 240 dense and 40 BM25 candidates)."""
+
+    def __init__(self, retriever: BaseRetriever, keep: BaseNodePostprocessor) -> None:
+        super().__init__()
+        self._retriever, self._keep = retriever, keep
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        return self._keep.postprocess_nodes(self._retriever.retrieve(query_bundle), query_bundle)
+
+
 class FirstN(BaseNodePostprocessor):
     """The first n candidates as they come (the last step of pipelines that do not rerank)."""
 

@@ -137,3 +137,19 @@ def test_an_unreadable_saved_bm25_index_is_rebuilt(fresh_engine: Engine, corpus_
     restarted = make_engine(fresh_engine.config.home, corpus_copy)
     assert bm25_versions(restarted, "Peskov") == before
     assert (saved / retrieve.UNIT_IDS).read_bytes().startswith(b"\x93NUMPY"), "the rebuilt index is saved again"
+
+
+def test_a_speaker_scope_too_big_for_ids_is_filtered_before_fusion_cuts_candidates(
+    seeded_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag import library
+
+    question = "How many troops would a peacekeeping force need?"
+    speaker = frozenset({"kremlin spokesman dmitry peskov"})
+    spoken = {u for a, u in seeded_engine.catalog.spoken_units(speaker)}
+    best_two = [hit.node.metadata["unit"] for hit in seeded_engine.library.retrieve(question, 2)]
+    assert spoken and not spoken & set(best_two), "the speaker's units are not among the question's best two"
+    monkeypatch.setattr(library, "ID_SCOPE_MOST", 0)  # the scope goes to filters, as a big one does
+    monkeypatch.setattr(retrieve, "FUSED_CANDIDATES", 2)
+    hits = seeded_engine.library.retrieve(question, 5, speakers=speaker)
+    assert hits and {hit.node.metadata["unit"] for hit in hits} <= spoken
