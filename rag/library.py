@@ -147,17 +147,14 @@ class Library:
                     yield chroma_id, texts[meta["article_id"]][meta["start"] : meta["end"]], meta
 
     def nodes(self, unit_ids: list[str]) -> list[BaseNode]:
-        """The stored units with these Chroma ids, as llama-index nodes (those still stored). Records that
-        llama-index's `ChromaVectorStore.add` wrote also carry the node serialized; it is not needed."""
+        """The stored units with these Chroma ids, as llama-index nodes (those still stored), without their
+        text: `UnitTexts` gives it to those still visible."""
         from llama_index.core.schema import TextNode
 
         if not unit_ids:
             return []
-        found = self.collection.get(ids=unit_ids, include=["documents", "metadatas"])
-        return [
-            TextNode(id_=i, text=t, metadata=m)
-            for i, t, m in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
-        ]
+        found = self.collection.get(ids=unit_ids, include=["metadatas"])
+        return [TextNode(id_=i, metadata=m) for i, m in zip(found["ids"], found["metadatas"], strict=True)]
 
     def _dense_scope(
         self, committed: dict[str, str], article_ids: Sequence[str] | None, speakers: frozenset[str] | None
@@ -217,9 +214,9 @@ class Library:
         lexical: bool = True,
         rerank: bool = True,
     ) -> RetrieverQueryEngine | None:
-        """Candidates (dense, BM25 or both fused) -> visible units only (of the chosen articles, where one of
-        the speaker phrases speaks) -> question-aware rerank, as one llama-index query engine; None when
-        nothing is in scope. Answers use the default; eval compares."""
+        """Candidates (dense, BM25 or both fused; where one of the speaker phrases speaks) -> visible units
+        only (of the chosen articles) -> their texts -> question-aware rerank, as one llama-index query engine;
+        None when nothing is in scope. Answers use the default; eval compares."""
         from llama_index.core.llms import MockLLM
         from llama_index.core.query_engine import RetrieverQueryEngine
         from llama_index.core.response_synthesizers.no_text import NoText
@@ -229,6 +226,7 @@ class Library:
             FirstN,
             QuestionAwareReranker,
             SpokenBy,
+            UnitTexts,
             VisibleUnits,
             dense_retriever,
             hybrid_retriever,
@@ -248,7 +246,8 @@ class Library:
         if retriever is None:
             return None
         kept: list[BaseNodePostprocessor] = [
-            VisibleUnits(committed=committed, article_ids=frozenset(article_ids) if article_ids else None)
+            VisibleUnits(committed=committed, article_ids=frozenset(article_ids) if article_ids else None),
+            UnitTexts(texts_of=self.catalog.texts),
         ]
         last = (
             QuestionAwareReranker(vectors_for=self._vectors, actors=self.actor_names(), top_n=top_k)

@@ -156,6 +156,23 @@ class VisibleUnits(BaseNodePostprocessor):
         ]
 
 
+class UnitTexts(BaseNodePostprocessor):
+    """Gives each candidate its text, sliced from its article: units are stored without it. Runs after
+    `VisibleUnits`, so every candidate is of the article version the catalog holds."""
+
+    texts_of: Callable[[set[str]], dict[str, str]] = Field(exclude=True, description="article id -> text")
+
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
+        texts = self.texts_of({hit.node.metadata["article_id"] for hit in nodes})
+        kept = [hit for hit in nodes if hit.node.metadata["article_id"] in texts]  # not removed meanwhile
+        for hit in kept:
+            meta = hit.node.metadata
+            hit.node.set_content(texts[meta["article_id"]][int(meta["start"]) : int(meta["end"])])
+        return kept
+
+
 class SpokenBy(BaseNodePostprocessor):
     """Keeps units holding a cue of one of the speaker phrases, looked up for the candidates only."""
 

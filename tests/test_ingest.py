@@ -80,23 +80,25 @@ def test_units_are_stored_with_their_own_metadata_and_older_records_still_answer
         "start",
         "end",
     }
-    # Rewrite the article's units as llama-index's ChromaVectorStore.add wrote them, serialized node included.
+    assert stored["documents"] == [None] * len(stored["ids"]), "a unit's text is its article's, in the catalog"
+    # Rewrite the article's units as llama-index's ChromaVectorStore.add wrote them: text and serialized node.
+    text = fresh_engine.catalog.get("bridge").article.text
     fresh_engine.collection.delete(ids=stored["ids"])
     ChromaVectorStore(chroma_collection=fresh_engine.collection).add(
         [
-            TextNode(id_=i, text=text, metadata={**meta, "outlet": "Eastport Herald"}, embedding=list(vector))
-            for i, text, meta, vector in zip(
-                stored["ids"], stored["documents"], stored["metadatas"], stored["embeddings"], strict=True
+            TextNode(
+                id_=i,
+                text=text[meta["start"] : meta["end"]],
+                metadata={**meta, "outlet": "Eastport Herald"},
+                embedding=list(vector),
             )
+            for i, meta, vector in zip(stored["ids"], stored["metadatas"], stored["embeddings"], strict=True)
         ]
     )
     assert "_node_content" in fresh_engine.collection.get(ids=stored["ids"][:1])["metadatas"][0]
-    nodes = fresh_engine.library.nodes(stored["ids"])
-    assert [node.get_content() for node in nodes] == stored["documents"]
     answer = fresh_engine.ask("What did Mayor Ana Ortiz say about the bridge?")
     cited = [c for c in answer.citations if c.article_id == "bridge"]
     assert not answer.abstained and cited and "This bridge will connect our people" in answer.answer
-    text = fresh_engine.catalog.get("bridge").article.text
     assert all(text[c.start : c.end] == c.text for c in cited)
 
 
