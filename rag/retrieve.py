@@ -54,14 +54,13 @@ VectorsFor = Callable[[list[str]], dict[str, list[float]]]  # stored vectors of 
 
 
 class UnitBM25Retriever(BaseRetriever):
-    """BM25 (bm25s) over units, holding only their Chroma ids: hits are read back from the store, which
-    already holds their text and metadata.
+    """BM25 (bm25s) over units, holding only their Chroma ids: hits are read back from the store (their
+    metadata; `UnitTexts` slices their text from the catalog's articles).
 
     llama-index's `BM25Retriever` keeps and saves a copy of every node (1.5 GB at 1.2M units, scanned line
     by line on every load); this index saves the bm25s matrices and the ids, and memory-maps both (the ids
-    as Python strings took 130 MB at 1.2M units).
-    Hits are picked by `top_scores`: a top-k among every unit's score (mostly tied zeros) took ~260 ms at
-    1.2M units.
+    as Python strings took 130 MB at 1.2M units). Hits are picked by `top_scores`: a top-k among every
+    unit's score (mostly tied zeros) took ~260 ms at 1.2M units.
     """
 
     def __init__(self, bm25: bm25s.BM25, unit_ids: np.ndarray, fetch: Fetch) -> None:
