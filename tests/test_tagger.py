@@ -133,8 +133,17 @@ def test_the_model_loads_and_tags_with_the_network_off() -> None:
 def test_the_onnx_export_tags_as_the_trained_torch_model_does(tmp_path: Path) -> None:
     import torch
 
-    from rag.attribution.tagger import MODEL_DIR, SpanTagger, logits_module, pieces, tagger, word_pieces
-    from rag.onnx_models import TOKEN_AXES, exported, session
+    from rag.attribution.tagger import (
+        INPUTS,
+        MODEL_DIR,
+        SpanTagger,
+        logits_module,
+        onnx_logits,
+        pieces,
+        tagger,
+        word_pieces,
+    )
+    from rag.onnx_models import TOKEN_AXES, exported
 
     model = logits_module(MODEL_DIR).eval()
 
@@ -142,12 +151,9 @@ def test_the_onnx_export_tags_as_the_trained_torch_model_does(tmp_path: Path) ->
         with torch.inference_mode():
             return model(torch.from_numpy(ids), torch.from_numpy(mask)).numpy()
 
-    onnx_file = exported(tmp_path / "tagger.onnx", lambda: model, ("input_ids", "attention_mask"), "logits", TOKEN_AXES)
+    onnx_file = exported(tmp_path / "tagger.onnx", lambda: model, INPUTS, "logits", TOKEN_AXES)
     assert [p.name for p in tmp_path.iterdir()] == ["tagger.onnx"]
-    exported_run = session(onnx_file)
-    fresh = SpanTagger(
-        word_pieces(MODEL_DIR), lambda i, m: exported_run.run(None, {"input_ids": i, "attention_mask": m})[0]
-    )
+    fresh = SpanTagger(word_pieces(MODEL_DIR), onnx_logits(onnx_file))
     reference = SpanTagger(word_pieces(MODEL_DIR), torch_logits)
     long = " ".join(["Officials said the port would reopen, but the union warned that the strike would go on."] * 45)
     texts = ["The minister said the border would stay closed.", "Rain.", long]

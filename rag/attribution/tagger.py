@@ -30,6 +30,7 @@ LABELS = ("O", *(f"{prefix}-{role}" for role in ROLES for prefix in ("B", "I")))
 WINDOW = 256  # word pieces per window, special tokens included
 STRIDE = 192  # windows start this many pieces apart: a quarter of each window is context shared with the next
 BATCH = 16
+INPUTS = ("input_ids", "attention_mask")  # of the exported model
 Logits = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (piece ids, attention mask) batch -> tag logits
 
 
@@ -122,18 +123,9 @@ class SpanTagger:
         if not (folder / "config.json").exists():
             raise FileNotFoundError(f"no attribution model in {folder}; train one with train/attribution_tagger.py")
         digest = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()[:16]
-        onnx_file = exported(
-            MODEL_CACHE / f"attribution_tagger-{digest}.onnx",
-            lambda: logits_module(folder),
-            ("input_ids", "attention_mask"),
-            "logits",
-            TOKEN_AXES,
-        )
-        model = session(onnx_file)
-        return cls(
-            word_pieces(folder),
-            lambda ids, mask: model.run(None, {"input_ids": ids, "attention_mask": mask})[0],
-        )
+        onnx_file = MODEL_CACHE / f"attribution_tagger-{digest}.onnx"
+        exported(onnx_file, lambda: logits_module(folder), INPUTS, "logits", TOKEN_AXES)
+        return cls(word_pieces(folder), onnx_logits(onnx_file))
 
     def log_probs(self, ids: list[int]) -> np.ndarray:
         """Per-piece tag log-probabilities, each piece read in the window where it is most central."""
@@ -158,6 +150,12 @@ class SpanTagger:
         if not ids:
             return []
         return decode(viterbi(self.log_probs(ids)), offsets)
+
+
+def onnx_logits(onnx_file: Path) -> Logits:
+    """Tag logits from an exported model, run with ONNX Runtime."""
+    model = session(onnx_file)
+    return lambda ids, mask: model.run(None, dict(zip(INPUTS, (ids, mask), strict=True)))[0]
 
 
 def word_pieces(folder: Path) -> Tokenizer:
