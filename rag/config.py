@@ -9,7 +9,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_HOME = PROJECT_ROOT / ".rag"
 DEFAULT_CORPUS = PROJECT_ROOT / "corpus"
-# Models derived from shipped weights (the encoder's ONNX export), shared by every index home.
+# Models derived from shipped weights (ONNX exports of the encoder and the attribution tagger), shared by
+# every index home.
 MODEL_CACHE = Path(os.environ.get("RAG_MODEL_CACHE") or PROJECT_ROOT / ".models")
 
 OFFLINE_ENV = {

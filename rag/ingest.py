@@ -211,7 +211,7 @@ def _write(
     node serialized in a metadata string that Chroma indexes: at 1.2M units that was 3.2 GB of a 4.3 GB
     store, and 300,000 units took 860 s to write instead of 670 s. Its query reads both kinds of record.
     Nor is a unit's text stored: it is a span of its article, which the catalog holds, and Chroma's add
-    took 30 % longer with documents (which it also indexes for full-text search).
+    took 30 % longer with documents (turning off its full-text index made no difference).
     """
     clock = time.perf_counter()
     nodes = [node for prepared in batch for node in prepared.nodes]
