@@ -15,7 +15,7 @@ from pathlib import Path
 
 from rag.config import DEFAULT_CORPUS, PROJECT_ROOT, Config
 from rag.engine import Engine
-from rag.evaluate import load_qa
+from rag.evaluation.qa import load_qa
 
 RESULTS = PROJECT_ROOT / "bench" / "results" / "core.json"
 REPEATS = 3

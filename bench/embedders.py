@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.chunking import chunk_article
 from rag.config import DEFAULT_CORPUS, PROJECT_ROOT, go_offline
-from rag.corpus import article_files, load_article
-from rag.evaluate import load_qa
+from rag.evaluation.qa import load_qa
+from rag.ingest.articles import article_files, load_article
+from rag.ingest.units import chunk_article
 
 RESULTS = PROJECT_ROOT / "bench" / "results" / "embedders.json"
 

@@ -30,11 +30,11 @@ from gradio_client import Client
 
 from bench.page import QUESTIONS as PAGE_QUESTIONS
 from bench.scale import sentence_pool, synthetic_articles
-from rag.answer import QuestionError
-from rag.check import check
 from rag.config import DEFAULT_CORPUS, PROJECT_ROOT, Config
-from rag.corpus import CorpusError, write_article_file
 from rag.engine import Engine
+from rag.ingest.articles import CorpusError, write_article_file
+from rag.ingest.consistency import check
+from rag.question.answer import QuestionError
 from tests.conftest import free_port
 from ui.app import launch
 

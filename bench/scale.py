@@ -35,13 +35,13 @@ from rag.actors.mentions import article_names
 from rag.actors.names import Name
 from rag.attribution.extract import extract_attributions, parse
 from rag.attribution.spans import Attribution, ChainLink, Span
-from rag.baseline import BaselinePipeline
-from rag.chunking import Chunk, sentence_spans
 from rag.config import DEFAULT_CORPUS, PROJECT_ROOT, Config
-from rag.corpus import Article, article_files, load_article, render_article_file, write_article_file
-from rag.embedding import embed_model
 from rag.engine import Engine
-from rag.ingest import Analysis, IngestReport, embed_texts, ingest_articles
+from rag.evaluation.baseline import BaselinePipeline
+from rag.ingest.articles import Article, article_files, load_article, render_article_file, write_article_file
+from rag.ingest.pipeline import Analysis, IngestReport, embed_texts, ingest_articles
+from rag.ingest.units import Chunk, sentence_spans
+from rag.models.encoder import embed_model
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 SPEAKERS = [

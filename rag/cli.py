@@ -13,13 +13,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rag.answer import Answer, QuestionError
 from rag.config import PROJECT_ROOT, Config
-from rag.corpus import CorpusError, read_text
+from rag.ingest.articles import CorpusError, read_text
+from rag.question.answer import Answer, QuestionError
 
 if TYPE_CHECKING:
     from rag.engine import Engine
-    from rag.generate import LLMSpec
+    from rag.question.prose import LLMSpec
 
 DEFAULT_QA = PROJECT_ROOT / "eval" / "qa-seed.jsonl"
 DEFAULT_GOLD = PROJECT_ROOT / "eval" / "attribution" / "heldout"
@@ -123,7 +123,7 @@ def _engine(args: argparse.Namespace) -> Engine:
 def _llm(args: argparse.Namespace) -> LLMSpec | None:
     """The language model chosen by --llm or $RAG_LLM, loaded now so a bad setting fails before any question;
     None for grounded answers only."""
-    from rag.generate import LLMSpec, load_llm
+    from rag.question.prose import LLMSpec, load_llm
 
     if not args.llm:
         return None
@@ -190,7 +190,7 @@ def cmd_articles(args: argparse.Namespace) -> int:
             return 1
         print(f"removed {args.article_id}")
         return 0
-    from rag.store import Catalog
+    from rag.store.catalog import Catalog
 
     entries = Catalog(Config.from_env(home=args.home)).entries()
     if args.json:
@@ -204,7 +204,7 @@ def cmd_articles(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from rag.corpus import new_article
+    from rag.ingest.articles import new_article
 
     article = new_article(
         read_text(args.file),
@@ -225,14 +225,14 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from rag.evaluate import below_thresholds, evaluate, format_table
+    from rag.evaluation.qa import below_thresholds, evaluate, format_table
 
     engine = _engine(args)
     if not args.no_ingest:
         engine.ingest(progress=False)
     report = evaluate(engine, args.qa, progress=not args.json, baseline=not args.no_baseline, llm=_llm(args))
     if args.report:
-        from rag.report import write_report
+        from rag.evaluation.report import write_report
 
         for path in write_report(report, args.report):
             print(f"wrote {path}", file=sys.stderr)
@@ -251,7 +251,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def _text_and_publisher(target: str, home: str | None) -> tuple[str, str | None]:
     """An indexed article's text and outlet; else a file: front matter if it has one, plain text if not."""
-    from rag.store import Catalog
+    from rag.store.catalog import Catalog
 
     entry = Catalog(Config.from_env(home=home)).get(target)
     if entry is not None:
@@ -259,7 +259,7 @@ def _text_and_publisher(target: str, home: str | None) -> tuple[str, str | None]
     path = Path(target)
     text = read_text(path)
     if text.startswith("---"):
-        from rag.corpus import load_article
+        from rag.ingest.articles import load_article
 
         article = load_article(path)
         return article.text, article.outlet
@@ -296,8 +296,8 @@ def cmd_attributions(args: argparse.Namespace) -> int:
 
 
 def cmd_who(args: argparse.Namespace) -> int:
-    from rag.speakers import speaker_table
-    from rag.store import Catalog
+    from rag.index.who_said_what import speaker_table
+    from rag.store.catalog import Catalog
 
     catalog = Catalog(Config.from_env(home=args.home))
     if args.article and catalog.get(args.article) is None:
@@ -315,7 +315,7 @@ def cmd_who(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from rag.check import check, repair
+    from rag.ingest.consistency import check, repair
 
     engine = _engine(args)
     report = check(engine)
@@ -331,7 +331,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_eval_attributions(args: argparse.Namespace) -> int:
-    from rag.attribution.evaluation import format_scores, gold_polnear, score, score_folder
+    from rag.evaluation.attribution_scores import format_scores, gold_polnear, score, score_folder
 
     scores = score(gold_polnear(args.polnear, "dev"), labelled=False) if args.polnear else score_folder(args.gold)
     print(json.dumps(scores, indent=2) if args.json else format_scores(scores))
@@ -354,7 +354,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_compare_articles(args: argparse.Namespace) -> int:
-    from rag.compare.articles import compare_articles
+    from rag.compare.article_pairs import compare_articles
 
     if len(args.ids) < 2:
         raise QuestionError("Name at least two article ids to compare.")
@@ -381,7 +381,7 @@ def cmd_compare_articles(args: argparse.Namespace) -> int:
 
 
 def cmd_stories(args: argparse.Namespace) -> int:
-    from rag.compare.articles import stories
+    from rag.compare.article_pairs import stories
 
     engine = _engine(args)
     entries = {e.article.id: e.article for e in engine.articles()}
@@ -391,8 +391,8 @@ def cmd_stories(args: argparse.Namespace) -> int:
 
 
 def cmd_story(args: argparse.Namespace) -> int:
-    from rag.compare.articles import stories
-    from rag.compare.story import story_matrix
+    from rag.compare.article_pairs import stories
+    from rag.compare.story_claims import story_matrix
 
     library = _engine(args).library
     groups = [args.ids] if args.ids else [g for g in stories(library.article_views()) if len(g) > 1]

@@ -1,7 +1,7 @@
 """The one façade the CLI and the page share: ingest, list, remove, ask. Heavy models load lazily.
 
 A question reads top-down: check it, understand it into a plan, answer the plan with the component for
-its kind (`rag.answers`), verify the answer against the articles (`rag.verify`).
+its kind (`rag.question.components`), verify the answer against the articles (`rag.question.verify`).
 """
 
 from __future__ import annotations
@@ -14,16 +14,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rag import answers
-from rag.answer import Answer, abstention, check_question
 from rag.config import Config, go_offline
-from rag.corpus import Article, CorpusError, load_article, write_article_file
-from rag.generate import LLMSpec, load_llm, prose_answers
-from rag.ingest import IngestReport, ingest, remove_article
-from rag.library import Library
-from rag.store import Catalog, CatalogEntry
-from rag.understand import DEFAULT_TOP_K, understand
-from rag.verify import verify
+from rag.index.library import Library
+from rag.ingest.articles import Article, CorpusError, load_article, write_article_file
+from rag.ingest.pipeline import IngestReport, ingest, remove_article
+from rag.question import components
+from rag.question.answer import Answer, abstention, check_question
+from rag.question.plan import DEFAULT_TOP_K, understand
+from rag.question.prose import LLMSpec, load_llm, prose_answers
+from rag.question.verify import verify
+from rag.store.catalog import Catalog, CatalogEntry
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -130,7 +130,7 @@ class Engine:
         self.warm_up()
         scope = tuple(article_ids) if article_ids else None
         plan = understand(question, self.library.actor_names(), top_k, scope, self.library.outlets())
-        grounded = self._verified(answers.answer(plan, self.library))
+        grounded = self._verified(components.answer(plan, self.library))
         if llm is None or grounded is None or grounded.abstained:
             yield grounded or abstention(question, WITHHELD)
             return

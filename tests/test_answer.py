@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from rag import answers
-from rag.answer import QUOTED, Answer, QuestionError, excerpts
 from rag.engine import Engine
-from rag.evaluate import load_qa
-from rag.verify import verify
+from rag.evaluation.qa import load_qa
+from rag.question import components
+from rag.question.answer import QUOTED, Answer, QuestionError, excerpts
+from rag.question.verify import verify
 from tests.conftest import SEED_ID, article_file
 
 QA_FILE = "eval/qa-seed.jsonl"
@@ -171,7 +171,7 @@ def test_an_answer_that_fails_verification_is_withheld_and_not_marked_verified(
     def forged_fact(*_: object) -> Answer:
         return Answer(genuine.question, genuine.answer, False, [forged, *genuine.citations[1:]])
 
-    monkeypatch.setitem(answers.ANSWERERS, "fact", forged_fact)
+    monkeypatch.setitem(components.ANSWERERS, "fact", forged_fact)
     withheld = seeded_engine.ask("Who warned of another mobilization wave?")
     assert withheld.abstained and not withheld.verified and "failed verification" in withheld.answer
 

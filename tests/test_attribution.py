@@ -2,13 +2,13 @@ from pathlib import Path
 
 import pytest
 
-from rag.attribution.evaluation import score_folder
 from rag.attribution.extract import extract_attributions
-from rag.attribution.metrics import span_scores
 from rag.attribution.spans import Attribution, Span, quote_type
-from rag.attribution.standoff import read_ann, write_ann
 from rag.config import PROJECT_ROOT
-from rag.corpus import load_article
+from rag.evaluation.attribution_scores import score_folder
+from rag.evaluation.span_metrics import span_scores
+from rag.evaluation.standoff import read_ann, write_ann
+from rag.ingest.articles import load_article
 from tests.conftest import SEED_ARTICLE
 
 GOLD = PROJECT_ROOT / "eval" / "attribution"

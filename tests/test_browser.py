@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from rag.engine import Engine
-from rag.generate import LLMSpec
+from rag.question.prose import LLMSpec
 from tests.conftest import free_port, make_engine
 from tests.scripted_llm import GOOD_SENTENCE, MISATTRIBUTED, SEED_QUESTION, scripted_llm
 from ui.app import launch

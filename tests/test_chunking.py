@@ -3,8 +3,8 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.chunking import chunk_article, sentence_spans
-from rag.corpus import Article, load_article
+from rag.ingest.articles import Article, load_article
+from rag.ingest.units import chunk_article, sentence_spans
 from tests.conftest import SEED_ARTICLE
 
 

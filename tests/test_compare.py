@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.compare.actors import stance
-from rag.compare.articles import compare_articles, naming_differences, stories
+from rag.compare.article_pairs import compare_articles, naming_differences, stories
+from rag.compare.positions import stance
 from rag.engine import Engine
 from tests.conftest import SEED_ID, make_engine
 from tests.test_answer import check_contract

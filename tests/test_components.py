@@ -12,18 +12,18 @@ from typing import Any
 import pytest
 from llama_index.core.schema import NodeWithScore, TextNode
 
-from rag import answers
 from rag.actors.names import ActorNames, place_names
-from rag.answers import actors, did_say, fact, sources
 from rag.attribution.spans import Attribution
-from rag.chunking import chunk_article
-from rag.compare.actors import ActorRow, actor_rows
-from rag.corpus import Article, load_article
-from rag.ingest import analyse_article
-from rag.lexical import content_terms, name_terms, recall
-from rag.store import StoredAttribution
-from rag.understand import Kind, Plan, understand
-from rag.verify import verify
+from rag.compare.positions import ActorRow, actor_rows
+from rag.index.terms import content_terms, name_terms, recall
+from rag.ingest.articles import Article, load_article
+from rag.ingest.pipeline import analyse_article
+from rag.ingest.units import chunk_article
+from rag.question import components
+from rag.question.components import actor_comparison, did_say, fact, sources
+from rag.question.plan import Kind, Plan, understand
+from rag.question.verify import verify
+from rag.store.catalog import StoredAttribution
 
 LAUCA = "eval/fixtures/lauca/andes-courier-lauca-water-pact.md"
 
@@ -105,7 +105,7 @@ def hand_plan(question: str, kind: Kind, **fields: Any) -> Plan:
     )
 
 
-def shown(answer: answers.Answer, library: MemoryLibrary) -> str:
+def shown(answer: components.Answer, library: MemoryLibrary) -> str:
     """The answer text, after checking it passes the verifier against the article."""
     assert verify(answer, {library.article.id: library.article.text}) == []
     return answer.answer
@@ -157,15 +157,15 @@ def test_actors_sets_positions_side_by_side_with_a_negated_stance(library: Memor
     plan = hand_plan(
         "Compare the positions of Lima and La Paz.", "actors", actors={"Peru": ["Lima"], "Bolivia": ["La Paz"]}
     )
-    text = shown(actors.answer(plan, library), library)
+    text = shown(actor_comparison.answer(plan, library), library)
     assert "Bolivia (as “La Paz”" in text and ": opposes [" in text
     assert "> Lima and Santiago moved closer on Monday" in text
 
 
 def test_an_actor_comparison_with_nobody_to_compare_is_answered_as_its_fallback(library: MemoryLibrary) -> None:
     plan = hand_plan("Compare the positions of Ecuador and Kell.", "actors", actors={"Ecuador": ["Ecuador"]})
-    assert actors.answer(plan, library) is None
-    assert answers.answer(plan, library).abstained
+    assert actor_comparison.answer(plan, library) is None
+    assert components.answer(plan, library).abstained
 
 
 @pytest.mark.parametrize(

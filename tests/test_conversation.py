@@ -1,6 +1,6 @@
 import pytest
 
-from rag.conversation import standalone_question
+from rag.question.follow_up import standalone_question
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.chunking import chunk_article
 from rag.config import PROJECT_ROOT
-from rag.corpus import MAX_ARTICLE_BYTES, CorpusError, article_files, load_article
+from rag.ingest.articles import MAX_ARTICLE_BYTES, CorpusError, article_files, load_article
+from rag.ingest.units import chunk_article
 from tests.conftest import SEED_ARTICLE, SEED_ID, article_file
 
 SHARED_SEED = PROJECT_ROOT.parent / "shared" / "corpus-seed" / "article.txt"

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.check import check, repair
-from rag.corpus import CorpusError, load_article, new_article
 from rag.engine import NOTHING_INDEXED, Engine
+from rag.ingest.articles import CorpusError, load_article, new_article
+from rag.ingest.consistency import check, repair
 from tests.conftest import SEED_ARTICLE, SEED_ID, article_file, make_engine
 
 STORY = (

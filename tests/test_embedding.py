@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 
 from rag.config import PROJECT_ROOT
-from rag.embedding import embed_model
 from rag.engine import Engine
-from rag.onnx_encoder import OnnxEmbedding, exported_encoder
+from rag.models.encoder import embed_model
+from rag.models.onnx_embedding import OnnxEmbedding, exported_encoder
 from tests.conftest import SEED_ID
 
 SENTENCES = [

@@ -1,9 +1,9 @@
 import json
 from pathlib import Path
 
-from rag.answer import Answer, Citation
-from rag.citation_quality import citation_counts
-from rag.evaluate import load_qa
+from rag.evaluation.citation_quality import citation_counts
+from rag.evaluation.qa import load_qa
+from rag.question.answer import Answer, Citation
 from tests.test_cli import run_cli
 
 ROWS = [

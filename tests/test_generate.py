@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rag.engine import Engine
-from rag.generate import LLMConfigError, LLMSpec, check_sentence, sentences
+from rag.question.prose import LLMConfigError, LLMSpec, check_sentence, sentences
 from tests.conftest import article_file
 from tests.scripted_llm import GOOD_SENTENCE, MISATTRIBUTED, SEED_QUESTION, scripted_llm
 

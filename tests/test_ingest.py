@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from rag import ingest
 from rag.engine import Engine
-from rag.store import Catalog
+from rag.ingest import pipeline
+from rag.store.catalog import Catalog
 from tests.conftest import SEED_ARTICLE, SEED_ID, article_file, make_engine
 
 STORY = (
@@ -50,8 +50,8 @@ def test_changed_article_replaces_its_units(fresh_engine: Engine, corpus_copy: P
 def test_batches_and_writes_split_across_articles_keep_every_unit(
     fresh_engine: Engine, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ingest, "WRITE_BATCH_UNITS", 4)
-    monkeypatch.setattr(ingest, "CHROMA_MAX_WRITE", 2)
+    monkeypatch.setattr(pipeline, "WRITE_BATCH_UNITS", 4)
+    monkeypatch.setattr(pipeline, "CHROMA_MAX_WRITE", 2)
     for town in ("Eastport", "Westport", "Northport"):
         article_file(corpus_copy, f"{town}.md", STORY.replace("Eastport", town), id=town.lower())
     report = fresh_engine.ingest(progress=False)

@@ -1,7 +1,7 @@
 import pytest
 
-from rag.lexical import content_terms, matched, name_terms
-from rag.understand import speaker_asked
+from rag.index.terms import content_terms, matched, name_terms
+from rag.question.plan import speaker_asked
 
 
 @pytest.mark.parametrize(

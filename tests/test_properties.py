@@ -4,9 +4,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rag.answer import MAX_QUESTION_CHARS, QuestionError, check_question
-from rag.conversation import standalone_question
-from rag.corpus import Article, CorpusError, new_article, parse_article, render_article_file
+from rag.ingest.articles import Article, CorpusError, new_article, parse_article, render_article_file
+from rag.question.answer import MAX_QUESTION_CHARS, QuestionError, check_question
+from rag.question.follow_up import standalone_question
 
 single_line = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=80).filter(
     lambda s: s.strip() and s == s.strip()

@@ -1,4 +1,4 @@
-from rag.answer import Citation
+from rag.question.answer import Citation
 from ui.render import article_view, highlighted, safe_link
 
 TEXT = 'Intro <img src=x onerror=alert(1)>. "Quote <script>alert(2)</script>," he said. Outro.'

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from rag import retrieve
 from rag.engine import Engine
+from rag.index import retrieval
 from tests.conftest import SEED_ID, article_file, make_engine
 
 BRIDGE = "Mayor Ana Ortiz said the Eastport bridge would open in May.\n"
@@ -33,7 +33,7 @@ def reads(fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[list[st
 def test_added_changed_and_removed_articles_reach_bm25_without_a_full_rebuild(
     fresh_engine: Engine, corpus_copy: Path, reads: list, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(retrieve, "REBUILD_SHARE", 1.0)
+    monkeypatch.setattr(retrieval, "REBUILD_SHARE", 1.0)
     fresh_engine.ingest(progress=False)
     assert {a for a, _ in bm25_versions(fresh_engine, "Peskov")} == {SEED_ID} and reads == [None]
 
@@ -57,7 +57,7 @@ def test_added_changed_and_removed_articles_reach_bm25_without_a_full_rebuild(
 def test_main_index_is_rebuilt_once_changes_reach_the_share(
     fresh_engine: Engine, corpus_copy: Path, reads: list, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(retrieve, "REBUILD_SHARE", 0.5)
+    monkeypatch.setattr(retrieval, "REBUILD_SHARE", 0.5)
     for town in ("Eastport", "Westport"):
         article_file(corpus_copy, f"{town}.md", BRIDGE.replace("Eastport", town), id=town.lower())
     fresh_engine.ingest(progress=False)
@@ -75,10 +75,10 @@ def test_main_index_is_rebuilt_once_changes_reach_the_share(
 def test_a_restart_loads_the_saved_bm25_index_and_reads_only_what_changed(
     fresh_engine: Engine, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(retrieve, "REBUILD_SHARE", 1.0)
+    monkeypatch.setattr(retrieval, "REBUILD_SHARE", 1.0)
     fresh_engine.ingest(progress=False)
     before = bm25_versions(fresh_engine, "Peskov")
-    assert (fresh_engine.config.home / "bm25" / retrieve.STAMP).is_file()
+    assert (fresh_engine.config.home / "bm25" / retrieval.STAMP).is_file()
     article_file(corpus_copy, "bridge.md", BRIDGE, id="bridge")
     fresh_engine.ingest(progress=False)
 
@@ -105,10 +105,10 @@ def test_bm25_returns_only_units_sharing_a_word_best_first(tmp_path: Path) -> No
     def fetch(ids: list[str]) -> list[TextNode]:
         return [TextNode(text=texts[int(i)], id_=i) for i in ids]
 
-    bm25 = retrieve.UnitBM25Retriever.build(units, fetch)
+    bm25 = retrieval.UnitBM25Retriever.build(units, fetch)
     assert bm25 is not None
     bm25.save(tmp_path)
-    for index in (bm25, retrieve.UnitBM25Retriever.load(tmp_path, fetch)):
+    for index in (bm25, retrieval.UnitBM25Retriever.load(tmp_path, fetch)):
         hits = index.retrieve(QueryBundle("bridge toll"))
         assert [hit.node.node_id for hit in hits] == ["2", "0"]
         assert hits[0].score > hits[1].score > 0
@@ -123,7 +123,7 @@ def test_top_scores_are_the_highest_positive_scores_best_first(matching_share: f
     scores = np.zeros(200_000, dtype=np.float32)
     matching = rng.choice(len(scores), int(matching_share * len(scores)), replace=False)
     scores[matching] = rng.integers(1, 50, len(matching)).astype(np.float32)  # many ties, as BM25 gives
-    best = retrieve.top_scores(scores, 40)
+    best = retrieval.top_scores(scores, 40)
     expected = np.sort(scores[scores > 0])[::-1][:40]
     assert list(scores[best]) == list(expected)
     assert len(set(best.tolist())) == len(best)
@@ -133,16 +133,16 @@ def test_an_unreadable_saved_bm25_index_is_rebuilt(fresh_engine: Engine, corpus_
     fresh_engine.ingest(progress=False)
     before = bm25_versions(fresh_engine, "Peskov")
     saved = fresh_engine.config.home / "bm25" / "index"
-    (saved / retrieve.UNIT_IDS).write_text("not an array", encoding="utf-8")
+    (saved / retrieval.UNIT_IDS).write_text("not an array", encoding="utf-8")
     restarted = make_engine(fresh_engine.config.home, corpus_copy)
     assert bm25_versions(restarted, "Peskov") == before
-    assert (saved / retrieve.UNIT_IDS).read_bytes().startswith(b"\x93NUMPY"), "the rebuilt index is saved again"
+    assert (saved / retrieval.UNIT_IDS).read_bytes().startswith(b"\x93NUMPY"), "the rebuilt index is saved again"
 
 
 def test_a_speaker_scope_too_big_for_ids_is_filtered_before_fusion_cuts_candidates(
     seeded_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rag import library
+    from rag.index import library
 
     question = "How many troops would a peacekeeping force need?"
     speaker = frozenset({"kremlin spokesman dmitry peskov"})
@@ -150,6 +150,6 @@ def test_a_speaker_scope_too_big_for_ids_is_filtered_before_fusion_cuts_candidat
     best_two = [hit.node.metadata["unit"] for hit in seeded_engine.library.retrieve(question, 2)]
     assert spoken and not spoken & set(best_two), "the speaker's units are not among the question's best two"
     monkeypatch.setattr(library, "ID_SCOPE_MOST", 0)  # the scope goes to filters, as a big one does
-    monkeypatch.setattr(retrieve, "FUSED_CANDIDATES", 2)
+    monkeypatch.setattr(retrieval, "FUSED_CANDIDATES", 2)
     hits = seeded_engine.library.retrieve(question, 5, speakers=speaker)
     assert hits and {hit.node.metadata["unit"] for hit in hits} <= spoken

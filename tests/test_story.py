@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from rag.actors.names import ActorNames, Name, place_names
-from rag.compare.articles import stories
-from rag.compare.story import story_matrix
+from rag.compare.article_pairs import stories
+from rag.compare.story_claims import story_matrix
 from rag.engine import Engine
-from rag.store import Outlets
-from rag.understand import outlets_named
-from rag.verify import verify
+from rag.question.plan import outlets_named
+from rag.question.verify import verify
+from rag.store.catalog import Outlets
 from tests.conftest import make_engine
 from tests.test_cli import run_cli
 

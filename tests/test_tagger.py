@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from rag.attribution.extract import extract_attributions
-from rag.attribution.polnear import read_polnear_ann, read_split
 from rag.attribution.spans import Attribution
 from rag.attribution.tagger import LABELS, RoleSpan, decode, group, piece_labels, viterbi, windows
 from rag.config import PROJECT_ROOT
+from rag.evaluation.polnear import read_polnear_ann, read_split
 
 
 def attribution_with(found: list[Attribution], content_words: str) -> Attribution:
@@ -143,7 +143,7 @@ def test_the_onnx_export_tags_as_the_trained_torch_model_does(tmp_path: Path) ->
         tagger,
         word_pieces,
     )
-    from rag.onnx_models import TOKEN_AXES, exported
+    from rag.models.onnx import TOKEN_AXES, exported
 
     model = logits_module(MODEL_DIR).eval()
 

@@ -7,7 +7,7 @@ import pytest
 from gradio_client import Client
 
 from rag.engine import Engine
-from rag.generate import LLMSpec
+from rag.question.prose import LLMSpec
 from tests.conftest import SEED_ID, article_file, free_port
 from tests.scripted_llm import GOOD_SENTENCE, MISATTRIBUTED, SEED_QUESTION, scripted_llm
 from ui import app

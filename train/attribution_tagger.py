@@ -17,9 +17,9 @@ from pathlib import Path
 
 from tokenizers import Tokenizer
 
-from rag.attribution.polnear import Document, read_split
 from rag.attribution.tagger import LABELS, MODEL_DIR, padded, piece_labels, pieces, windows, word_pieces
 from rag.config import go_offline
+from rag.evaluation.polnear import Document, read_split
 
 CONFIG = Path(__file__).with_suffix(".json")
 

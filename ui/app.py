@@ -11,17 +11,17 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from rag.answer import Answer, Citation, QuestionError
-from rag.compare.articles import compare_articles, stories
-from rag.compare.story import story_matrix
+from rag.compare.article_pairs import compare_articles, stories
+from rag.compare.story_claims import story_matrix
 from rag.config import go_offline
-from rag.conversation import standalone_question
-from rag.corpus import CorpusError, new_article, parse_article, read_text, slugify
 from rag.engine import NOTHING_INDEXED, Engine
-from rag.generate import LLMSpec
-from rag.speakers import speaker_table
-from rag.store import CatalogEntry
-from rag.understand import DEFAULT_TOP_K
+from rag.index.who_said_what import speaker_table
+from rag.ingest.articles import CorpusError, new_article, parse_article, read_text, slugify
+from rag.question.answer import Answer, Citation, QuestionError
+from rag.question.follow_up import standalone_question
+from rag.question.plan import DEFAULT_TOP_K
+from rag.question.prose import LLMSpec
+from rag.store.catalog import CatalogEntry
 from ui.render import CSS, actor_table_html, article_view, articles_comparison_html, citation_choices, story_html
 
 go_offline()

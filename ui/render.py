@@ -8,7 +8,7 @@ from itertools import pairwise
 from typing import Any
 from urllib.parse import urlparse
 
-from rag.answer import Answer, Citation
+from rag.question.answer import Answer, Citation
 
 ROLE_CLASSES = ("cited", "source", "cue", "content")
 LEGEND = (

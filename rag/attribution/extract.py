@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING
 
-from rag.attribution.lexicon import (
+from rag.attribution.cues import (
     ADJECTIVE_CUES,
     CITING,
     CUE_VERBS,
@@ -37,9 +37,9 @@ from rag.attribution.lexicon import (
 )
 from rag.attribution.spans import Attribution, ChainLink, SourceKind, Span, quote_spans, quote_type
 from rag.attribution.tagger import RoleSpan, group, tagger
-from rag.chunking import sentence_spans
 from rag.config import go_offline
 from rag.imports import hidden
+from rag.ingest.units import sentence_spans
 
 if TYPE_CHECKING:
     from spacy.language import Language

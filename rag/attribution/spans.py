@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from rag.attribution.lexicon import QUOTE_PAIRS
+from rag.attribution.cues import QUOTE_PAIRS
 
 QuoteType = Literal["direct", "indirect", "mixed"]
 SourceKind = Literal["named_person", "named_organisation", "anonymous", "outlet", "none"]

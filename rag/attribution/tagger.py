@@ -1,7 +1,7 @@
 """A trained span tagger for attribution roles: BIO tags over word pieces, decoded into source / cue / content.
 
 The model is all-MiniLM-L6-v2's encoder fine-tuned for token classification on PolNeAR's train split
-(`train/attribution_tagger.py`); its weights ship in `rag/attribution/model/`, stored as float16 and
+(`train/attribution_tagger.py`); its weights ship in `rag/models/attribution_tagger/`, stored as float16 and
 run in float32 with ONNX Runtime (exported once into the model cache). Texts longer than one window
 are read in overlapping windows; each piece takes the prediction of the window where it sits furthest
 from an edge. Decoding is Viterbi over the tag probabilities with the BIO constraint (an I- tag only
@@ -22,9 +22,9 @@ from tokenizers import Tokenizer
 
 from rag.config import MODEL_CACHE, go_offline
 from rag.imports import not_hidden
-from rag.onnx_models import TOKEN_AXES, exported, session
+from rag.models.onnx import TOKEN_AXES, exported, session
 
-MODEL_DIR = Path(__file__).resolve().parent / "model"
+MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "attribution_tagger"
 ROLES = ("Source", "Cue", "Content")
 LABELS = ("O", *(f"{prefix}-{role}" for role in ROLES for prefix in ("B", "I")))
 WINDOW = 256  # word pieces per window, special tokens included

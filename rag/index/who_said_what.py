@@ -1,0 +1,43 @@
+"""Who said what in an article: attributions grouped by the speaker phrase the article uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rag.store.catalog import StoredAttribution
+
+NO_SOURCE = "(no named source)"
+
+
+@dataclass(frozen=True)
+class SpeakerRow:
+    """One speaker of an article with its attributions in reading order, as `who` prints it."""
+
+    article_id: str
+    speaker: str
+    items: list[StoredAttribution]
+
+    @property
+    def kind(self) -> str:
+        return self.items[0].attribution.source_kind
+
+    @property
+    def cues(self) -> list[str]:
+        return [item.attribution.cue.text for item in self.items]
+
+    @property
+    def contents(self) -> list[str]:
+        return [item.attribution.content.text for item in self.items]
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+
+def speaker_table(stored: list[StoredAttribution]) -> list[SpeakerRow]:
+    """Attributions grouped by article and by speaker as the article names them (pronouns resolved)."""
+    groups: dict[tuple[str, str], list[StoredAttribution]] = {}
+    for item in stored:
+        speaker = item.attribution.speaker
+        groups.setdefault((item.article_id, speaker.text if speaker else NO_SOURCE), []).append(item)
+    return [SpeakerRow(article_id, name, items) for (article_id, name), items in groups.items()]

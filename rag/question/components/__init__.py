@@ -1,0 +1,29 @@
+"""One small component per kind of question: each takes the plan and the library and returns an Answer.
+
+A component that finds its way of answering does not apply (an actor comparison naming actors the
+articles do not compare) returns None, and the question is answered as the kind it would otherwise be.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from rag.index.library import Library
+from rag.question.answer import Answer
+from rag.question.components import actor_comparison, did_say, fact, outlet_comparison, sources
+from rag.question.plan import Kind, Plan
+
+ANSWERERS: dict[Kind, Callable[[Plan, Library], Answer | None]] = {
+    "fact": fact.answer,
+    "who_said": fact.who_said,
+    "did_say": did_say.answer,
+    "sources": sources.answer,
+    "actors": actor_comparison.answer,
+    "outlets": outlet_comparison.answer,
+}
+
+
+def answer(plan: Plan, library: Library) -> Answer:
+    found = ANSWERERS[plan.kind](plan, library)
+    return found if found is not None else answer(replace(plan, kind=plan.fallback, fallback="fact"), library)

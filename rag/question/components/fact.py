@@ -1,0 +1,25 @@
+"""Fact questions, and "What did X say?": the passages that answer, cited verbatim with their speakers."""
+
+from __future__ import annotations
+
+import re
+
+from rag.index.library import Library
+from rag.question.answer import Answer
+from rag.question.compose import compose
+from rag.question.plan import Plan
+from rag.question.speaker_match import phrases_naming
+
+
+def answer(plan: Plan, library: Library) -> Answer:
+    hits = library.retrieve(plan.searched, plan.top_k, plan.scope)
+    return compose(plan, hits, library)
+
+
+def who_said(plan: Plan, library: Library) -> Answer:
+    """Retrieval restricted to the sentences where the speaker asked about speaks (all of them when none)."""
+    speaker = plan.speaker or ""
+    words = [w for w in re.findall(r"\w+", speaker) if len(w) > 3]
+    phrases = phrases_naming(speaker, library.catalog.speaker_phrases(words))
+    hits = library.retrieve(plan.searched, plan.top_k, plan.scope, phrases or None)
+    return compose(plan, hits, library)

@@ -1,0 +1,229 @@
+"""Question -> plan: read a question once into what it asks and whom it names.
+
+Every later step reads the plan and never the question's wording again: which component answers it
+(`kind`), the outlets and outlet groups it names (they become its scope), the speaker and claim of
+speaker questions, the actors it names (resolved through the corpus's actor names, so "Germany" also
+finds "Berlin"), the stances it asks about, the type of answer it expects ("When …?" wants a time), its
+words and its main verb.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from rag.actors.names import ActorNames
+from rag.attribution.cues import CUE_VERBS, XCOMP_CUES
+from rag.attribution.extract import nlp
+from rag.index.terms import QUESTION_WORDS, content_terms, name_terms
+from rag.store.catalog import Outlets
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
+
+Kind = Literal["fact", "who_said", "did_say", "sources", "actors", "outlets"]
+Expects = Literal["time", "number", "place"]
+DEFAULT_TOP_K = 5
+
+REPORTING_VERBS = (
+    r"(?:say|said|tell|told|think|warn|warned|claim|argue|believe|mean|propose|admit|state|announce|reply|respond)"
+)
+SPEAKER_QUESTION = re.compile(
+    r"^(?:what|how|why)\s+(?:did|does|do|has|have|had)\s+"
+    r"(?P<speaker>(?:(?!\b(?:what|which|who|whom|that|with|about|and|or)\b)[^?,;])+?)\s+" + REPORTING_VERBS + r"\b",
+    re.IGNORECASE,
+)
+SPEAKER_CHECK = re.compile(
+    r"^(?:did|does|do|has|have|had|was|is)\s+(?P<speaker>(?:(?!\b(?:what|which|who|that)\b)[^?,;])+?)\s+"
+    + REPORTING_VERBS
+    + r"\b(?:\s+that)?(?P<claim>.+)$",
+    re.IGNORECASE,
+)
+SOURCES_QUESTION = re.compile(
+    r"\b(?:which|what|whose)\s+(?:sources|people|officials|outlets|voices)\b"
+    r"|\bwho\s+(?:is|are|was|were|gets?)\s+(?:quoted|cited)\b"
+    r"|\bsources?\b.*\b(?:rel(?:y|ies)|cite[sd]?|quote[sd]?|use[sd]?)\b",
+    re.IGNORECASE,
+)
+COMPARISON = re.compile(
+    r"\b(?:compare|comparison|differ\w*|contrast\w*|versus|vs\.?|side by side|positions?|stances?)\b", re.IGNORECASE
+)
+STANCE_ASKED = {
+    "opposes": re.compile(r"\b(?:oppos\w*|reject\w*|against)\b", re.IGNORECASE),
+    "supports": re.compile(r"\b(?:support\w*|back(?:s|ing)?|advocat\w*|favou?r\w*)\b", re.IGNORECASE),
+    "concerned": re.compile(r"\b(?:worr\w*|concern\w*|fear\w*)\b", re.IGNORECASE),
+}
+# Questions about how several outlets cover a story ("Do the outlets agree …?", "Which reports say …?").
+OUTLETS_ASKED = re.compile(
+    r"\b(?:the|all|which|both|other|these|most|how many)\s+"
+    r"(?:outlets|reports|articles|papers|newspapers|accounts|media)\b"
+    r"|\bcoverage\b|\baccording to the (?:articles|reports|outlets)\b",
+    re.IGNORECASE,
+)
+# After a word, what makes it point at a report rather than a topic ("Valdoria's report", "the Wire article").
+REPORT_AHEAD = r"(?=\W*(?:['’]s\s+)?(?:report|article|story|coverage|piece|account|version)\b)"
+ACTOR_WORDS = re.compile(r"\b(?:actors?|countries|states|sides?|governments?|who)\b", re.IGNORECASE)
+LIGHT_VERBS = frozenset("be do have make get take give go come happen".split())
+# Verbs that ask about the article's wording rather than the events ("What verb introduces …", "see it the same way").
+TEXT_VERBS = frozenset(
+    "see view introduce use call name describe mention quote cite attribute refer include rely".split()
+)
+EXPECTS: dict[Expects, re.Pattern[str]] = {
+    "time": re.compile(r"^(?:when\b|(?:on |in )?(?:what|which) (?:time|day|date|month|year)\b)", re.IGNORECASE),
+    "number": re.compile(r"^how (?:many|much)\b", re.IGNORECASE),
+    "place": re.compile(r"^where\b", re.IGNORECASE),
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    question: str
+    kind: Kind
+    top_k: int = DEFAULT_TOP_K
+    scope: tuple[str, ...] | None = None  # the articles the reader chose, or None for all
+    speaker: str | None = None  # "What did X say?", "Did X say …?"
+    claim: str | None = None  # what "Did X say …?" puts in X's mouth
+    actors: dict[str, list[str]] = field(default_factory=dict)  # actor -> the question's names for it
+    stances: tuple[str, ...] = ()  # "Who opposes …?"
+    expects: Expects | None = None
+    fallback: Kind = "fact"  # the kind to answer as when an actor comparison finds no actors to compare
+    words: frozenset[str] = frozenset()  # stemmed content words
+    names: frozenset[str] = frozenset()  # stemmed capitalised words: what the answer must be about
+    predicate: tuple[str, str] | None = None  # the main verb or adjective as written, and its lemma
+    outlets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # outlet named -> its article ids
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)  # outlet group named -> its outlets
+    topic: str | None = None  # the question without the outlets it names (they become the scope)
+
+    @property
+    def searched(self) -> str:
+        """What retrieval looks for: the question, less any outlet it names."""
+        return self.topic or self.question
+
+
+def predicate(question: str) -> tuple[str, str] | None:
+    """The question's main verb or predicate adjective ("won", "reluctant") with its lemma. A verb that
+    only shapes the question ("is", "did", "see", "agree", "say") hands over to the first verb of what it
+    governs ("Do the outlets agree on who won …?" -> "won"); speech verbs are left to attribution."""
+    root = next(iter(nlp()(question, disable=["ner"]).sents)).root
+    if root.pos_ == "AUX" or root.lemma_.lower() in LIGHT_VERBS:
+        root = next((c for c in root.children if c.dep_ == "acomp" and c.pos_ == "ADJ"), root)
+    if _shapes_question(root):
+        root = next((t for t in root.subtree if t.pos_ == "VERB" and not _shapes_question(t)), root)
+    if root.pos_ not in ("VERB", "ADJ") or _shapes_question(root):
+        return None
+    return root.text, root.lemma_.lower()
+
+
+def _shapes_question(token: Token) -> bool:
+    lemma = token.lemma_.lower()
+    return token.pos_ == "AUX" or lemma in LIGHT_VERBS | TEXT_VERBS | QUESTION_WORDS | CUE_VERBS | XCOMP_CUES
+
+
+def speaker_asked(question: str) -> str | None:
+    """The speaker in "What did X say / tell / warn …?" questions, whose words must all be found together."""
+    match = SPEAKER_QUESTION.match(question.strip())
+    return match["speaker"] if match else None
+
+
+def _compares_actors(question: str, actors: dict[str, list[str]], stances: tuple[str, ...]) -> bool:
+    """ "Compare Berlin and London", "Which countries differ?", "Who opposes the plan?"."""
+    compares = bool(COMPARISON.search(question))
+    about_actors = bool(ACTOR_WORDS.search(question))
+    named = len(actors)
+    return (compares and (named >= 2 or (about_actors and not named))) or bool(stances and about_actors and named < 2)
+
+
+def _kind(question: str, has_names: bool) -> Kind:
+    if SOURCES_QUESTION.search(question) and not has_names:
+        return "sources"
+    if SPEAKER_CHECK.match(question):
+        return "did_say"
+    if SPEAKER_QUESTION.match(question):
+        return "who_said"
+    return "fact"
+
+
+def outlets_named(question: str, outlets: Outlets, names: ActorNames) -> tuple[dict[str, tuple[str, ...]], str]:
+    """The outlets a question names (outlet -> article ids), and the question with those mentions blanked.
+
+    An outlet is named by its name (with or without "The", in any case), by an article id, or by a
+    capitalised word of its name no other outlet uses ("the Courier's report"); a word that also names an
+    actor ("Valdoria") counts only before "report", "article" and the like.
+    """
+    found: dict[str, tuple[str, ...]] = {}
+    rest = question
+    for token in re.findall(r"[\w][\w.-]*\w", question):
+        if token in outlets.outlet_of:
+            found[outlets.outlet_of[token]] = outlets.articles[outlets.outlet_of[token]]
+            rest = re.sub(r"\b(?:the\s+)?" + re.escape(token) + r"\b(?:['’]s)?", " ", rest, flags=re.IGNORECASE)
+    for outlet, ids in sorted(outlets.articles.items(), key=lambda item: -len(item[0])):
+        full = re.escape(re.sub(r"^the\s+", "", outlet, flags=re.IGNORECASE))
+        own = [re.escape(w) + (REPORT_AHEAD if names.actors(w) else "") for w in outlets.own_words.get(outlet, [])]
+        patterns = [re.compile(r"\b(?:the\s+)?" + full + r"\b(?:['’]s)?", re.IGNORECASE)]
+        patterns += [re.compile(r"\b(?:the\s+)?(?:" + "|".join(own) + r")\b(?:['’]s)?")] if own else []
+        for pattern in patterns:
+            if pattern.search(rest):
+                found[outlet] = ids
+                rest = pattern.sub(" ", rest)
+    return found, " ".join(rest.split())
+
+
+def groups_named(question: str, groups: dict[str, tuple[str, ...]]) -> tuple[dict[str, tuple[str, ...]], str]:
+    """The outlet groups a question names ("the wire services", "state media") -> their outlets, and the
+    question with those mentions blanked."""
+    found: dict[str, tuple[str, ...]] = {}
+    rest = question
+    for group, members in groups.items():
+        plural = re.sub(r"y$", "ies", group) if group.endswith("y") else group + "s"
+        pattern = re.compile(r"\b(?:the\s+)?(?:" + re.escape(plural) + "|" + re.escape(group) + r")\b(?:['’]s?)?", re.I)
+        if pattern.search(rest):
+            found[group] = members
+            rest = pattern.sub(" ", rest)
+    return found, " ".join(rest.split())
+
+
+def understand(
+    question: str,
+    names: ActorNames,
+    top_k: int = DEFAULT_TOP_K,
+    scope: tuple[str, ...] | None = None,
+    outlets: Outlets | None = None,
+) -> Plan:
+    """The plan of a cleaned question (see `answer.check_question`); `outlets` are the indexed outlets and
+    their groups, so a question can name them."""
+    outlets = outlets or Outlets()
+    named_groups, question_left = groups_named(question, outlets.groups)
+    named_outlets, topic = outlets_named(question_left, outlets, names)
+    for members in named_groups.values():
+        named_outlets.update({outlet: outlets.articles[outlet] for outlet in members if outlet in outlets.articles})
+    if named_outlets:
+        chosen = {a for ids in named_outlets.values() for a in ids}
+        scope = tuple(sorted(chosen & set(scope))) if scope else tuple(sorted(chosen))
+    actors = names.actors_in(topic)
+    stances = tuple(stance for stance, pattern in STANCE_ASKED.items() if pattern.search(question))
+    names_asked = frozenset(name_terms(topic))
+    specific = _kind(topic, bool(names_asked))
+    kind: Kind = "actors" if _compares_actors(question, actors, stances) else specific
+    if len(named_outlets) >= 2 or OUTLETS_ASKED.search(question):
+        kind = "outlets"
+    check = SPEAKER_CHECK.match(topic)
+    speaker = check["speaker"] if specific == "did_say" and check else speaker_asked(topic)
+    return Plan(
+        question=question,
+        kind=kind,
+        top_k=top_k,
+        scope=tuple(scope) if scope else None,
+        speaker=speaker if specific in ("did_say", "who_said") else None,
+        claim=check["claim"].strip(" ?") if specific == "did_say" and check else None,
+        actors=actors,
+        stances=stances,
+        expects=next((e for e, pattern in EXPECTS.items() if pattern.search(question)), None),
+        fallback=specific,
+        words=frozenset(content_terms(topic)),
+        names=names_asked,
+        predicate=predicate(question),
+        outlets=named_outlets,
+        groups=named_groups,
+        topic=topic if named_outlets else None,
+    )
