@@ -302,7 +302,7 @@ def cmd_who(args: argparse.Namespace) -> int:
     catalog = Catalog(Config.from_env(home=args.home))
     if args.article and catalog.get(args.article) is None:
         raise QuestionError(f"No indexed article with id {args.article!r}.")
-    rows = speaker_table(catalog.attributions({args.article} if args.article else None))
+    rows = speaker_table(catalog.speakers.attributions({args.article} if args.article else None))
     if not rows:
         print("no attributions indexed; run: python -m rag ingest")
     for article_id in dict.fromkeys(row.article_id for row in rows):

@@ -14,13 +14,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rag import settings
 from rag.config import Config, go_offline
 from rag.index.library import Library
 from rag.ingest.articles import Article, CorpusError, load_article, write_article_file
 from rag.ingest.pipeline import IngestReport, ingest, remove_article
 from rag.question import components
 from rag.question.answer import Answer, abstention, check_question
-from rag.question.plan import DEFAULT_TOP_K, understand
+from rag.question.plan import understand
 from rag.question.prose import LLMSpec, load_llm, prose_answers
 from rag.question.verify import verify
 from rag.store.catalog import Catalog, CatalogEntry
@@ -46,7 +47,7 @@ class Engine:
 
     @property
     def collection(self) -> Collection:
-        return self.library.collection
+        return self.library.retrieval.collection
 
     def articles(self, newest: int | None = None) -> list[CatalogEntry]:
         return self.catalog.entries(newest)
@@ -107,7 +108,7 @@ class Engine:
     def ask(
         self,
         question: str,
-        top_k: int = DEFAULT_TOP_K,
+        top_k: int = settings.DEFAULT_TOP_K,
         article_ids: Sequence[str] | None = None,
         llm: LLMSpec | None = None,
     ) -> Answer:
@@ -117,7 +118,7 @@ class Engine:
     def ask_stream(
         self,
         question: str,
-        top_k: int = DEFAULT_TOP_K,
+        top_k: int = settings.DEFAULT_TOP_K,
         article_ids: Sequence[str] | None = None,
         llm: LLMSpec | None = None,
     ) -> Iterator[Answer]:
@@ -129,7 +130,7 @@ class Engine:
             return
         self.warm_up()
         scope = tuple(article_ids) if article_ids else None
-        plan = understand(question, self.library.actor_names(), top_k, scope, self.library.outlets())
+        plan = understand(question, self.library.actors.names(), top_k, scope, self.library.outlets())
         grounded = self._verified(components.answer(plan, self.library))
         if llm is None or grounded is None or grounded.abstained:
             yield grounded or abstention(question, WITHHELD)

@@ -1,7 +1,8 @@
 """Each answer component on a plan built by hand, over an article held in memory: no Chroma, no encoder.
 
-`MemoryLibrary` offers the `Library` methods the components read, built from the real chunker, the
-real attribution extractor and the real actor names; it ranks units by shared words.
+`MemoryLibrary` offers what the components read of a `Library` (and of its retrieval, actors and catalog),
+built from the real chunker, the real attribution extractor and the real actor names; it ranks units by
+shared words.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from rag.question import components
 from rag.question.components import actor_comparison, did_say, fact, sources
 from rag.question.plan import Kind, Plan, understand
 from rag.question.verify import verify
-from rag.store.catalog import StoredAttribution
+from rag.store.speaker_index import StoredAttribution
 
 LAUCA = "eval/fixtures/lauca/andes-courier-lauca-water-pact.md"
 
@@ -34,11 +35,12 @@ class MemoryLibrary:
         self.chunks = chunk_article(article)
         analysis = analyse_article(article, self.chunks)
         self.stored = [StoredAttribution(article.id, unit, a) for unit, a in analysis.attributions]
-        self.names = ActorNames([*place_names(), *analysis.names])
-        self.catalog = self
+        self._names = ActorNames([*place_names(), *analysis.names])
+        # The one object stands in for the library's parts the components read.
+        self.catalog = self.speakers = self.retrieval = self.actors = self
 
-    def actor_names(self) -> ActorNames:
-        return self.names
+    def names(self) -> ActorNames:
+        return self._names
 
     def retrieve(
         self,
@@ -79,7 +81,7 @@ class MemoryLibrary:
     def attributions(self, article_ids: set[str] | None = None) -> list[StoredAttribution]:
         return self.stored
 
-    def speaker_phrases(self, words: list[str]) -> list[str]:
+    def phrases(self, words: list[str]) -> list[str]:
         phrases = {item.attribution.speaker.text.lower() for item in self.stored if item.attribution.speaker}
         return [phrase for phrase in phrases if all(w.lower() in phrase for w in words)]
 
@@ -90,7 +92,7 @@ class MemoryLibrary:
         return {self.article.id}
 
     def actor_table(self, topic: str | None = None, article_ids: Sequence[str] | None = None) -> list[ActorRow]:
-        return actor_rows(self.article, [s.attribution for s in self.stored], self.names)
+        return actor_rows(self.article, [s.attribution for s in self.stored], self._names)
 
 
 @pytest.fixture(scope="module")
@@ -184,10 +186,10 @@ def test_an_actor_comparison_with_nobody_to_compare_is_answered_as_its_fallback(
 def test_a_question_is_understood_once_into_a_plan(
     library: MemoryLibrary, question: str, kind: str, expects: str | None
 ) -> None:
-    plan = understand(question, library.names)
+    plan = understand(question, library.names())
     assert (plan.kind, plan.expects) == (kind, expects)
 
 
 def test_the_plan_resolves_capitals_and_surnames_to_actors(library: MemoryLibrary) -> None:
-    plan = understand("Did Herrera and La Paz agree?", library.names)
+    plan = understand("Did Herrera and La Paz agree?", library.names())
     assert plan.actors == {"Tomás Herrera": ["Herrera"], "Bolivia": ["La Paz"]}

@@ -48,7 +48,7 @@ loaded = sorted(m for m in ("torch", "sentence_transformers", "sklearn") if m in
 adding = Engine(Config(home=Path(sys.argv[2]), corpus_dir=Path(sys.argv[3])))
 report = adding.ingest(progress=False)
 print(json.dumps({"abstained": answered.abstained, "loaded": loaded, "added": report.added, "frozen": frozen,
-                  "attributions": len(adding.catalog.attributions()),
+                  "attributions": len(adding.catalog.speakers.attributions()),
                   "loaded_after_ingest": sorted(m for m in ("torch", "transformers") if m in sys.modules)}))
 """
 

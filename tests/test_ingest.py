@@ -3,9 +3,12 @@ from pathlib import Path
 
 import pytest
 
+from rag import settings
 from rag.engine import Engine
 from rag.ingest import pipeline
 from rag.store.catalog import Catalog
+from rag.store.database import CatalogDatabase
+from rag.store.writes import CatalogWrites
 from tests.conftest import SEED_ARTICLE, SEED_ID, article_file, make_engine
 
 STORY = (
@@ -50,7 +53,7 @@ def test_changed_article_replaces_its_units(fresh_engine: Engine, corpus_copy: P
 def test_batches_and_writes_split_across_articles_keep_every_unit(
     fresh_engine: Engine, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pipeline, "WRITE_BATCH_UNITS", 4)
+    monkeypatch.setattr(settings, "WRITE_BATCH_UNITS", 4)
     monkeypatch.setattr(pipeline, "CHROMA_MAX_WRITE", 2)
     for town in ("Eastport", "Westport", "Northport"):
         article_file(corpus_copy, f"{town}.md", STORY.replace("Eastport", town), id=town.lower())
@@ -116,7 +119,7 @@ def test_crash_mid_ingest_leaves_no_half_written_article(
 ) -> None:
     fresh_engine.ingest(progress=False)
     article_file(corpus_copy, "bridge.md", STORY, id="bridge")
-    monkeypatch.setattr(Catalog, "commit", power_cut)
+    monkeypatch.setattr(CatalogWrites, "commit", power_cut)
     with pytest.raises(RuntimeError, match="power cut"):
         fresh_engine.ingest(progress=False)
     assert unit_ids(fresh_engine, "bridge"), "units were written before the crash"
@@ -133,14 +136,14 @@ def test_units_a_crash_left_are_swept_once_their_article_is_gone(
 ) -> None:
     fresh_engine.ingest(progress=False)
     path = article_file(corpus_copy, "bridge.md", STORY, id="bridge")
-    monkeypatch.setattr(Catalog, "commit", power_cut)
+    monkeypatch.setattr(CatalogWrites, "commit", power_cut)
     with pytest.raises(RuntimeError, match="power cut"):
         fresh_engine.ingest(progress=False)
     monkeypatch.undo()
     path.unlink()
-    assert unit_ids(fresh_engine, "bridge") and fresh_engine.catalog.pending() == ["bridge"]
+    assert unit_ids(fresh_engine, "bridge") and fresh_engine.catalog.writes.pending() == ["bridge"]
     fresh_engine.ingest(progress=False)
-    assert unit_ids(fresh_engine, "bridge") == [] and fresh_engine.catalog.pending() == []
+    assert unit_ids(fresh_engine, "bridge") == [] and fresh_engine.catalog.writes.pending() == []
     assert fresh_engine.collection.count() == fresh_engine.catalog.get(SEED_ID).n_units
 
 
@@ -156,7 +159,7 @@ def test_interrupted_removal_is_finished_by_the_next_ingest(
     monkeypatch.undo()
     assert fresh_engine.catalog.get("bridge") is None and unit_ids(fresh_engine, "bridge")
     fresh_engine.ingest(progress=False)
-    assert unit_ids(fresh_engine, "bridge") == [] and fresh_engine.catalog.pending() == []
+    assert unit_ids(fresh_engine, "bridge") == [] and fresh_engine.catalog.writes.pending() == []
 
 
 def test_catalog_reset_sweeps_units_of_articles_no_longer_in_the_corpus(
@@ -199,14 +202,15 @@ def test_catalog_maps_follow_another_process_s_changes_reading_only_the_changed_
     reader.catalog.hashes()
     reader.library.outlets()
     whole_reads: list[str] = []
-    query = Catalog._query
+    query = CatalogDatabase.query
+    readers_database = reader.catalog._db
 
-    def recorded(catalog: Catalog, sql: str, args: tuple = ()) -> list:
-        if catalog is reader.catalog and "FROM articles" in sql and "WHERE" not in sql:
+    def recorded(db: CatalogDatabase, sql: str, args: tuple = ()) -> list:
+        if db is readers_database and "FROM articles" in sql and "WHERE" not in sql:
             whole_reads.append(sql)
-        return query(catalog, sql, args)
+        return query(db, sql, args)
 
-    monkeypatch.setattr(Catalog, "_query", recorded)
+    monkeypatch.setattr(CatalogDatabase, "query", recorded)
 
     def current() -> tuple[dict, dict]:
         whole = Catalog(fresh_engine.config)

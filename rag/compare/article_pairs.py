@@ -16,14 +16,12 @@ from itertools import combinations
 
 import numpy as np
 
+from rag import settings
 from rag.attribution.spans import Attribution, Span
 from rag.index.who_said_what import speaker_table
 from rag.ingest.articles import Article
-from rag.store.catalog import StoredAttribution
+from rag.store.speaker_index import StoredAttribution
 
-ALIGN_COSINE = 0.7
-STORY_COSINE = 0.6
-STORY_DAYS = 7
 CAPITALISED = re.compile(r"\b[A-Z][\w’'-]{3,}\b")
 
 
@@ -58,7 +56,7 @@ def align(a: list[UnitView], b: list[UnitView]) -> list[tuple[UnitView, UnitView
     pairs, used_a, used_b = [], set(), set()
     for flat in np.argsort(-similarity, axis=None):
         i, j = divmod(int(flat), similarity.shape[1])
-        if similarity[i, j] < ALIGN_COSINE:
+        if similarity[i, j] < settings.ALIGN_COSINE:
             break
         if i not in used_a and j not in used_b:
             used_a.add(i)
@@ -176,7 +174,7 @@ def stories(views: list[ArticleView]) -> list[list[str]]:
 
     for a, b in combinations([v for v in views if v.units], 2):
         days = abs((dt.date.fromisoformat(a.article.date) - dt.date.fromisoformat(b.article.date)).days)
-        if days <= STORY_DAYS and float(a.vector @ b.vector) >= STORY_COSINE:
+        if days <= settings.STORY_DAYS and float(a.vector @ b.vector) >= settings.STORY_COSINE:
             parent[root(a.article.id)] = root(b.article.id)
     groups: dict[str, list[str]] = {}
     for v in views:

@@ -13,10 +13,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from rag import settings
 from rag.actors.names import ActorNames
 from rag.attribution.extract import parse
 from rag.attribution.spans import Attribution, Span
-from rag.compare.stance_words import ACTOR_HEADS, NEGATED, NEGATION, NEGATION_WINDOW, POSITIONS, STANCE_MARKERS
+from rag.compare.stance_words import ACTOR_HEADS, NEGATED, NEGATION, POSITIONS, STANCE_MARKERS
 from rag.ingest.articles import Article
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 def _negated(before: str) -> bool:
     """Whether the words just before a stance word negate it ("does not support", "never backed")."""
-    return bool(NEGATION.search(" ".join(before.split()[-NEGATION_WINDOW:])))
+    return bool(NEGATION.search(" ".join(before.split()[-settings.NEGATION_WINDOW :])))
 
 
 def stance(text: str) -> str:

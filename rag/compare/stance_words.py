@@ -36,5 +36,4 @@ STANCE_MARKERS: dict[str, tuple[str, ...]] = {
 POSITIONS = ("supports", "opposes", "concerned", "conditional", "no stated position")
 # Words that negate a stance word a few words later ("does not support", "has never backed").
 NEGATION = re.compile(r"\b(?:not|n't|never|no longer|neither|nor)\b|n['’]t\b")
-NEGATION_WINDOW = 3
 NEGATED = {"supports": "opposes", "opposes": "supports"}

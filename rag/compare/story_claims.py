@@ -16,9 +16,10 @@ from functools import cached_property
 
 import numpy as np
 
+from rag import settings
 from rag.attribution.cues import HEDGE_ADVERBS
 from rag.attribution.extract import nlp
-from rag.compare.article_pairs import ALIGN_COSINE, ArticleView, UnitView, edit_distance
+from rag.compare.article_pairs import ArticleView, UnitView, edit_distance
 from rag.compare.stance_words import STANCE_MARKERS
 from rag.ingest.articles import Article
 
@@ -197,7 +198,7 @@ def claims(views: list[ArticleView]) -> list[Claim]:
         for i, unit in enumerate(view.units):
             for j, group in enumerate(groups):
                 score = float(np.mean([unit.vector @ cell.unit.vector for cell in group]))
-                if score >= ALIGN_COSINE:
+                if score >= settings.ALIGN_COSINE:
                     scored.append((score, i, j))
         taken_units, taken_groups, joins = set(), set(), {}
         for _, i, j in sorted(scored, reverse=True):

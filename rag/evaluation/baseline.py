@@ -8,23 +8,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rag import settings
 from rag.question.answer import Answer, Citation, check_question
 
 if TYPE_CHECKING:
     from rag.engine import Engine
 
-BASELINE_TOP_K = 2
-
 
 class BaselinePipeline:
-    def __init__(self, engine: Engine, top_k: int = BASELINE_TOP_K) -> None:
+    def __init__(self, engine: Engine, top_k: int = settings.BASELINE_TOP_K) -> None:
         from llama_index.core.llms import MockLLM
         from llama_index.core.query_engine import RetrieverQueryEngine
         from llama_index.core.response_synthesizers.no_text import NoText
 
         self._engine = engine
         self._query_engine = RetrieverQueryEngine(
-            engine.library.index.as_retriever(similarity_top_k=top_k),
+            engine.library.retrieval.index.as_retriever(similarity_top_k=top_k),
             response_synthesizer=NoText(llm=MockLLM()),
         )
 

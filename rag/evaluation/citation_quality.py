@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rag import settings
 from rag.actors.names import place_names
 from rag.index.terms import content_terms, recall
 from rag.question.answer import CITATION_MARK, QUOTED, Answer, excerpts
@@ -25,7 +26,6 @@ FRAMING = content_terms(
     "hedges hedge numbers people named speaker relay credit credited itself spelling none "
     + " ".join({n.actor for n in place_names()})
 )
-MIN_TERM_RECALL = 0.8
 
 
 @dataclass
@@ -71,7 +71,7 @@ def supported(statement: str, cited: list[str], metadata_terms: set[str]) -> boo
                 return False
         rest = pattern.sub(" ", rest)
     terms = content_terms(rest) - FRAMING - metadata_terms
-    return not terms or recall(terms, content_terms(joined)) >= MIN_TERM_RECALL
+    return not terms or recall(terms, content_terms(joined)) >= settings.CITATION_TERM_RECALL
 
 
 def citation_counts(answer: Answer) -> CitationCounts:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from rag import settings
 from rag.engine import Engine
 from rag.evaluation.citation_quality import CitationCounts, citation_counts
 from rag.ingest.articles import CorpusError, read_text
@@ -35,7 +36,6 @@ QA_FIELDS = {
     "must_not": list,
     "abstain": bool,
 }
-RETRIEVAL_DEPTH = 10
 # Retrieval variants measured side by side: which candidate sources, and whether the reranker orders them.
 RETRIEVAL_MODES = {
     "dense": {"lexical": False, "rerank": False},
@@ -122,9 +122,9 @@ def run_row(engine: Engine, ask: Callable[[str], Answer], row: dict, with_ranks:
     answer = ask(row["question"])
     result = judge(row, answer, time.perf_counter() - started)
     if with_ranks and row["evidence"]:
-        query = engine.library.query(row["question"])
+        query = engine.library.retrieval.query(row["question"])
         for mode, parts in RETRIEVAL_MODES.items():
-            pipeline = engine.library.pipeline(RETRIEVAL_DEPTH, **parts)
+            pipeline = engine.library.retrieval.pipeline(settings.RETRIEVAL_DEPTH, **parts)
             hits = pipeline.retrieve(query) if pipeline else []
             result.ranks[mode] = _evidence_rank([h.node.get_content() for h in hits], row["evidence"])
     return result

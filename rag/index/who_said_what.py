@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rag.store.catalog import StoredAttribution
+from rag.store.speaker_index import StoredAttribution
 
 NO_SOURCE = "(no named source)"
 

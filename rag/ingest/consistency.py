@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from rag.actors.names import read_alias_file
 from rag.ingest.articles import CorpusError, article_files, load_article
-from rag.store.catalog import EVERY_ARTICLE, unit_metadata
+from rag.store.chroma import unit_metadata
+from rag.store.database import EVERY_ARTICLE
 
 if TYPE_CHECKING:
     from rag.engine import Engine
@@ -74,9 +75,9 @@ def check(engine: Engine) -> CheckReport:
         if counts.pop((article_id, entry.content_hash), 0) != entry.n_units:
             report.wrong_units.append(article_id)
     report.orphan_units = sum(counts.values())
-    if engine.library.alias_file.is_file():
+    if engine.library.actors.alias_file.is_file():
         try:
-            read_alias_file(engine.library.alias_file)
+            read_alias_file(engine.library.actors.alias_file)
         except ValueError as exc:
             report.aliases = str(exc)
     return report
@@ -87,5 +88,5 @@ def repair(engine: Engine, report: CheckReport) -> None:
     for article_id in report.no_file + report.wrong_units:
         engine.remove(article_id, delete_file=False)
     if report.orphan_units:
-        engine.catalog.mark_pending([EVERY_ARTICLE])  # the next ingest scans Chroma for orphans
+        engine.catalog.writes.mark_pending([EVERY_ARTICLE])  # the next ingest scans Chroma for orphans
     engine.ingest(progress=False)

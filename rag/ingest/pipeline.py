@@ -16,12 +16,15 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
+from rag import settings
 from rag.actors.names import Name
 from rag.attribution.spans import Attribution
 from rag.ingest.articles import Article, CorpusError, article_files, load_article
-from rag.ingest.units import MIN_UNIT_WORDS, Chunk, chunk_article
+from rag.ingest.units import Chunk, chunk_article
 from rag.models.encoder import embed_model
-from rag.store.catalog import EVERY_ARTICLE, Catalog, unit_id, unit_metadata
+from rag.store.catalog import Catalog
+from rag.store.chroma import unit_id, unit_metadata
+from rag.store.database import EVERY_ARTICLE
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -29,11 +32,8 @@ if TYPE_CHECKING:
 
 
 STAGES = ("chunk", "attribute", "embed", "store")
-# Units embedded and written together, and the most sent in one Chroma write (it accepts up to 5,461).
-WRITE_BATCH_UNITS = 1024
+# The most units sent in one Chroma write (it accepts up to 5,461).
 CHROMA_MAX_WRITE = 5000
-# Articles per sweep delete: its filter lists them, and SQLite caps the variables of one statement.
-SWEEP_BATCH = 1000
 
 
 @dataclass
@@ -158,7 +158,7 @@ def ingest_articles(
 ) -> None:
     """Index the new or changed articles; `embed` and `analyse` are seams the benchmark fills from caches.
 
-    Articles are embedded and written in batches of about `WRITE_BATCH_UNITS` units: each Chroma write
+    Articles are embedded and written in batches of about `settings.WRITE_BATCH_UNITS` units: each Chroma write
     costs ~30 ms whatever its size, and the encoder is faster on full batches than on one article's units.
     A batch is embedded and written on a second thread while the next one is parsed and attributed.
     """
@@ -182,11 +182,11 @@ def ingest_articles(
             nodes = unit_nodes(article, chunks)
             clock = _lap(report, "chunk", clock)
             if not nodes:
-                report.errors.append(f"{article.source}: no sentence of {MIN_UNIT_WORDS}+ words to index")
+                report.errors.append(f"{article.source}: no sentence of {settings.MIN_UNIT_WORDS}+ words to index")
                 continue
             batch.append(_Prepared(article, nodes, analyse(article, chunks)))
             _lap(report, "attribute", clock)
-            if sum(len(p.nodes) for p in batch) >= WRITE_BATCH_UNITS:
+            if sum(len(p.nodes) for p in batch) >= settings.WRITE_BATCH_UNITS:
                 if writing is not None:
                     writing.result()  # batches commit in order; a failed write stops the ingest here
                 writing = writer.submit(_write, batch, catalog, collection, committed, report, embed)
@@ -219,7 +219,7 @@ def _write(
         node.embedding = vector
     clock = _lap(report, "embed", clock)
     ids = [prepared.article.id for prepared in batch]
-    catalog.mark_pending(ids)
+    catalog.writes.mark_pending(ids)
     # Only articles indexed before can have other units: a new one's leftovers from a crash were pending,
     # and swept when this ingest began. (Each delete filters the whole store: ~2 s at 1.2M units.)
     updated = [a for a in ids if a in committed]
@@ -232,12 +232,12 @@ def _write(
             embeddings=[node.get_embedding() for node in written],
             metadatas=[node.metadata for node in written],
         )
-    catalog.commit([(p.article, len(p.nodes), p.analysis.attributions, p.analysis.names) for p in batch])
+    catalog.writes.commit([(p.article, len(p.nodes), p.analysis.attributions, p.analysis.names) for p in batch])
     if updated:
         _delete_units(
             collection, updated, keep_hashes=[p.article.content_hash for p in batch if p.article.id in committed]
         )
-    catalog.clear_pending(ids)
+    catalog.writes.clear_pending(ids)
     _lap(report, "store", clock)
     for prepared in batch:
         (report.updated if prepared.article.id in committed else report.added).append(prepared.article.id)
@@ -264,25 +264,25 @@ def ingest(
 def remove_article(article_id: str, catalog: Catalog, collection: Collection) -> bool:
     """Hide first (the catalog marks the article pending), then delete units: a crash in between leaves
     nothing visible, and the next ingest finishes the deletion."""
-    removed = catalog.remove(article_id)
+    removed = catalog.writes.remove(article_id)
     collection.delete(where={"article_id": article_id})
-    catalog.clear_pending([article_id])
+    catalog.writes.clear_pending([article_id])
     return removed
 
 
 def sweep_orphans(catalog: Catalog, collection: Collection) -> None:
     """Delete units a crash left behind: of pending articles, those of no committed version."""
-    pending = catalog.pending()
+    pending = catalog.writes.pending()
     if not pending:
         return
     committed = catalog.hashes()
     if EVERY_ARTICLE in pending:
         _delete_uncommitted(collection, committed)
     else:
-        for offset in range(0, len(pending), SWEEP_BATCH):
-            ids = pending[offset : offset + SWEEP_BATCH]
+        for offset in range(0, len(pending), settings.SWEEP_BATCH):
+            ids = pending[offset : offset + settings.SWEEP_BATCH]
             _delete_units(collection, ids, keep_hashes=[committed[a] for a in ids if a in committed])
-    catalog.clear_pending(pending)
+    catalog.writes.clear_pending(pending)
 
 
 def _delete_uncommitted(collection: Collection, committed: dict[str, str]) -> None:

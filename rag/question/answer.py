@@ -9,9 +9,9 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from rag import settings
 from rag.ingest.articles import Article
 
-MAX_QUESTION_CHARS = 2000
 # A verbatim excerpt is a Markdown block quote (every line of it starts with "> ") whose last line ends in [n].
 EXCERPT_END = re.compile(r" \[(\d+)\]$")
 CITATION_MARK = re.compile(r"\[(\d+)\]")
@@ -61,8 +61,10 @@ def check_question(question: str) -> str:
     cleaned = " ".join(question.split())
     if not cleaned:
         raise QuestionError("The question is empty.")
-    if len(cleaned) > MAX_QUESTION_CHARS:
-        raise QuestionError(f"The question is {len(cleaned):,} characters long; ask in at most {MAX_QUESTION_CHARS:,}.")
+    if len(cleaned) > settings.MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"The question is {len(cleaned):,} characters long; ask in at most {settings.MAX_QUESTION_CHARS:,}."
+        )
     return cleaned
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rag import settings
 from rag.actors.names import ActorNames
 from rag.attribution.extract import nlp
 from rag.index.terms import QUESTION_WORDS, content_terms, matched, recall, tokens
@@ -12,11 +13,6 @@ from rag.question.plan import Expects, Plan
 if TYPE_CHECKING:
     from llama_index.core.schema import NodeWithScore
 
-# Below this best bi-encoder cosine, or without a majority of the question's content words, the corpus is silent.
-MIN_COSINE = 0.20
-MIN_TERM_RECALL = 0.51  # a strict majority of the question's content words
-# Without the question's main verb in any candidate, one must be at least this close in meaning.
-PREDICATE_COSINE = 0.5
 ANSWER_TYPES: dict[Expects, tuple[str, ...]] = {
     "time": ("DATE", "TIME"),
     "number": ("CARDINAL", "QUANTITY", "MONEY", "PERCENT"),
@@ -38,7 +34,9 @@ def _typed_reason(plan: Plan, hits: list[NodeWithScore], present: list[set[str]]
     rest = plan.words - plan.names
     for terms, hit in zip(present, hits, strict=True):
         holds = matched(plan.names, terms) == plan.names
-        about = not rest or (recall(rest, terms) >= MIN_TERM_RECALL if not plan.names else bool(matched(rest, terms)))
+        about = not rest or (
+            recall(rest, terms) >= settings.MIN_TERM_RECALL if not plan.names else bool(matched(rest, terms))
+        )
         if holds and about and _has_entity(hit.node.get_content(), ANSWER_TYPES[expects]):
             return None
     focus = ", ".join(_missing_words(plan.question, set(plan.names), set())) or "it"
@@ -51,7 +49,7 @@ def _has_entity(text: str, labels: tuple[str, ...]) -> bool:
 
 
 def unanswered_reason(
-    plan: Plan, hits: list[NodeWithScore], actors: ActorNames, min_recall: float = MIN_TERM_RECALL
+    plan: Plan, hits: list[NodeWithScore], actors: ActorNames, min_recall: float = settings.MIN_TERM_RECALL
 ) -> str | None:
     """Why the retrieved passages cannot answer the planned question, or None when they can.
 
@@ -81,9 +79,9 @@ def unanswered_reason(
     if recall(words, everywhere) < min_recall:
         return f"The closest passages do not mention: {', '.join(_missing_words(plan.question, words, everywhere))}."
     best = max(hit.node.metadata.get("cosine", 1.0) for hit in hits)
-    if best < MIN_COSINE:
+    if best < settings.MIN_COSINE:
         return "No passage is close enough in meaning."
-    if plan.predicate is not None and best < PREDICATE_COSINE:
+    if plan.predicate is not None and best < settings.PREDICATE_COSINE:
         written, lemma = plan.predicate
         if lemma not in {token.lemma_.lower() for doc in nlp().pipe(texts) for token in doc}:
             return f"The closest passages do not mention: {written}."

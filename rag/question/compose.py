@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rag import settings
 from rag.actors.names import ActorNames
 from rag.attribution.spans import Attribution, Span
 from rag.index.terms import content_terms, matched
@@ -19,10 +20,6 @@ if TYPE_CHECKING:
 
     from rag.index.library import Library
     from rag.question.plan import Plan
-
-MAX_CITED = 3
-# A unit is cited beside the best one when its reranked score is this close to the best's.
-SCORE_MARGIN = 0.12
 
 
 def speaker_line(n: int, attribution: Attribution, cited_start: int, cited_end: int) -> str:
@@ -67,20 +64,28 @@ def choose_passages(plan: Plan, hits: list[NodeWithScore], max_cited: int, actor
             chosen.append(hit)
             covered |= named
     for hit in hits[1:]:
-        if len(chosen) < max_cited and hit not in chosen and (hit.score or 0) >= (best.score or 0) - SCORE_MARGIN:
+        if (
+            len(chosen) < max_cited
+            and hit not in chosen
+            and (hit.score or 0) >= (best.score or 0) - settings.SCORE_MARGIN
+        ):
             chosen.append(hit)
     return sorted(chosen, key=hits.index)
 
 
 def compose(
-    plan: Plan, hits: list[NodeWithScore], library: Library, lead: str | None = None, max_cited: int = MAX_CITED
+    plan: Plan,
+    hits: list[NodeWithScore],
+    library: Library,
+    lead: str | None = None,
+    max_cited: int = settings.MAX_CITED,
 ) -> Answer:
     """Cite the best-supported units verbatim with their speakers, or abstain when they do not cover the question."""
     question = plan.question
-    reason = unanswered_reason(plan, hits, library.actor_names())
+    reason = unanswered_reason(plan, hits, library.actors.names())
     if reason:
         return abstention(question, reason)
-    chosen = choose_passages(plan, hits, max_cited, library.actor_names())
+    chosen = choose_passages(plan, hits, max_cited, library.actors.names())
     article_ids = list(dict.fromkeys(hit.node.metadata["article_id"] for hit in chosen))
     articles = library.articles(article_ids)
     attributions = library.attributions_by_unit(set(article_ids))

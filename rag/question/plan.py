@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from rag import settings
 from rag.actors.names import ActorNames
 from rag.attribution.cues import CUE_VERBS, XCOMP_CUES
 from rag.attribution.extract import nlp
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
 Kind = Literal["fact", "who_said", "did_say", "sources", "actors", "outlets"]
 Expects = Literal["time", "number", "place"]
-DEFAULT_TOP_K = 5
 
 REPORTING_VERBS = (
     r"(?:say|said|tell|told|think|warn|warned|claim|argue|believe|mean|propose|admit|state|announce|reply|respond)"
@@ -80,7 +80,7 @@ EXPECTS: dict[Expects, re.Pattern[str]] = {
 class Plan:
     question: str
     kind: Kind
-    top_k: int = DEFAULT_TOP_K
+    top_k: int = settings.DEFAULT_TOP_K
     scope: tuple[str, ...] | None = None  # the articles the reader chose, or None for all
     speaker: str | None = None  # "What did X say?", "Did X say …?"
     claim: str | None = None  # what "Did X say …?" puts in X's mouth
@@ -186,7 +186,7 @@ def groups_named(question: str, groups: dict[str, tuple[str, ...]]) -> tuple[dic
 def understand(
     question: str,
     names: ActorNames,
-    top_k: int = DEFAULT_TOP_K,
+    top_k: int = settings.DEFAULT_TOP_K,
     scope: tuple[str, ...] | None = None,
     outlets: Outlets | None = None,
 ) -> Plan:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from rag import settings
 from rag.index.terms import content_terms, matched, name_terms
 from rag.ingest.units import sentence_spans
 from rag.question.answer import CITATION_MARK, QUOTED, Answer
@@ -35,10 +36,6 @@ if TYPE_CHECKING:
 
 OPENAI_LIKE = re.compile(r"^openai-like:(?P<url>https?://[^/\s:]+(?::\d+)?(?:/[^\s:]*)?)(?::(?P<model>\S+))?$")
 LLAMA_CPP = re.compile(r"^llama-cpp:(?P<path>.+\.gguf)$")
-MAX_NEW_TOKENS = 256
-CONTEXT_WINDOW = 4096
-# A sentence is supported when at least this share of its content words (stemmed) is in its passages.
-SUPPORT_SHARE = 0.6
 # Chain links that name the speaker itself or the publishing outlet; any other link relays the speaker.
 PLAIN_LINKS = ("speaker", "published_by")
 NUMBER = re.compile(r"\d[\d,.]*\d|\d")
@@ -94,8 +91,8 @@ def load_llm(spec: LLMSpec) -> LLM:
             api_key="none",
             is_chat_model=True,
             temperature=0.0,
-            max_tokens=MAX_NEW_TOKENS,
-            context_window=CONTEXT_WINDOW,
+            max_tokens=settings.MAX_NEW_TOKENS,
+            context_window=settings.CONTEXT_WINDOW,
             timeout=120,
             max_retries=0,
         )
@@ -110,8 +107,8 @@ def load_llm(spec: LLMSpec) -> LLM:
     llm = LlamaCPP(
         model_path=spec.target,
         temperature=0.0,
-        max_new_tokens=MAX_NEW_TOKENS,
-        context_window=CONTEXT_WINDOW,
+        max_new_tokens=settings.MAX_NEW_TOKENS,
+        context_window=settings.CONTEXT_WINDOW,
         generate_kwargs={},
         model_kwargs={"n_threads": 2},
         verbose=False,
@@ -192,7 +189,7 @@ def check_sentence(sentence: str, grounded: Answer) -> Checked:
     numbers = set(NUMBER.findall(present))
     problems += [f"number {n} is not in its passages" for n in NUMBER.findall(plain) if n not in numbers]
     words = content_terms(plain)
-    if len(matched(words, content_terms(present))) < SUPPORT_SHARE * len(words):
+    if len(matched(words, content_terms(present))) < settings.SUPPORT_SHARE * len(words):
         problems.append("most of its words are not in its passages")
     names = name_terms(plain)
     problems += [f"name “{n}” is not in its passages" for n in sorted(names - matched(names, content_terms(present)))]

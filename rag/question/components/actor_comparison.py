@@ -3,14 +3,12 @@ each position cited to the sentences behind it."""
 
 from __future__ import annotations
 
+from rag import settings
 from rag.compare.positions import ActorRow
 from rag.index.library import Library
 from rag.index.terms import content_terms, matched
 from rag.question.answer import Answer, Citation, abstention, cite
 from rag.question.plan import Plan
-
-MAX_ACTORS = 8
-EVIDENCE_PER_ACTOR = 2
 
 
 def rows_asked(plan: Plan, rows: list[ActorRow]) -> list[ActorRow] | None:
@@ -41,8 +39,8 @@ def answer(plan: Plan, library: Library) -> Answer | None:
     articles = library.articles({item.article_id for row in rows for item in row.evidence})
     lines = ["Positions side by side:"]
     citations: list[Citation] = []
-    for row in rows[:MAX_ACTORS]:
-        evidence = (row.deciding or row.evidence)[:EVIDENCE_PER_ACTOR]
+    for row in rows[: settings.MAX_ACTORS]:
+        evidence = (row.deciding or row.evidence)[: settings.EVIDENCE_PER_ACTOR]
         numbers = []
         for item in evidence:
             numbers.append(len(citations) + 1)

@@ -41,9 +41,9 @@ def verdict(asked: str, attribution: Attribution) -> str:
 
 def answer(plan: Plan, library: Library) -> Answer:
     """The claim is looked for as a statement of its own (understood like a question), whoever said it."""
-    claim = understand(plan.claim or plan.question, library.actor_names(), plan.top_k, plan.scope)
-    hits = library.retrieve(claim.question, plan.top_k, plan.scope)
-    reason = unanswered_reason(claim, hits, library.actor_names())
+    claim = understand(plan.claim or plan.question, library.actors.names(), plan.top_k, plan.scope)
+    hits = library.retrieval.retrieve(claim.question, plan.top_k, plan.scope)
+    reason = unanswered_reason(claim, hits, library.actors.names())
     if reason:
         return abstention(plan.question, reason)
     top = hits[0].node.metadata

@@ -12,7 +12,7 @@ from rag.question.speaker_match import phrases_naming
 
 
 def answer(plan: Plan, library: Library) -> Answer:
-    hits = library.retrieve(plan.searched, plan.top_k, plan.scope)
+    hits = library.retrieval.retrieve(plan.searched, plan.top_k, plan.scope)
     return compose(plan, hits, library)
 
 
@@ -20,6 +20,6 @@ def who_said(plan: Plan, library: Library) -> Answer:
     """Retrieval restricted to the sentences where the speaker asked about speaks (all of them when none)."""
     speaker = plan.speaker or ""
     words = [w for w in re.findall(r"\w+", speaker) if len(w) > 3]
-    phrases = phrases_naming(speaker, library.catalog.speaker_phrases(words))
-    hits = library.retrieve(plan.searched, plan.top_k, plan.scope, phrases or None)
+    phrases = phrases_naming(speaker, library.catalog.speakers.phrases(words))
+    hits = library.retrieval.retrieve(plan.searched, plan.top_k, plan.scope, phrases or None)
     return compose(plan, hits, library)

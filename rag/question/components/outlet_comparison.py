@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from rag import settings
 from rag.compare.article_pairs import stories
 from rag.compare.story_claims import Claim, claims
 from rag.index.library import Library
@@ -14,8 +15,6 @@ from rag.question.answerable import unanswered_reason
 from rag.question.compose import compose
 from rag.question.plan import Plan
 
-CLAIMS_CONSIDERED = 3
-STORY_RECALL = 0.5
 LEAVES_OUT = re.compile(r"\b(?:not|n['’]t|leaves? out|omits?|drops?|miss(?:es)?|lacks?)\b", re.IGNORECASE)
 
 
@@ -24,7 +23,7 @@ def _story(plan: Plan, library: Library) -> list[str]:
     (always for a question about an outlet group, which is compared with the story's other outlets)."""
     if plan.scope and len(plan.scope) > 1 and not plan.groups:
         return list(plan.scope)
-    hits = library.retrieve(plan.searched, 1, plan.scope)
+    hits = library.retrieval.retrieve(plan.searched, 1, plan.scope)
     if not hits:
         return []
     top = hits[0].node.metadata["article_id"]
@@ -78,7 +77,7 @@ def answer(plan: Plan, library: Library) -> Answer | None:
     if len(story) == 1:
         outlet = library.articles(story)[story[0]].outlet
         lead = f"Only {outlet} among the indexed outlets reports this story; there is no other account to compare."
-        return compose(plan, library.retrieve(plan.searched, plan.top_k, story), library, lead)
+        return compose(plan, library.retrieval.retrieve(plan.searched, plan.top_k, story), library, lead)
     views = library.article_views(story)
     found = claims(views)
     named = list(plan.outlets)
@@ -91,13 +90,15 @@ def answer(plan: Plan, library: Library) -> Answer | None:
     if len(named) == 2 and LEAVES_OUT.search(plan.question):
         first, second = sorted(named, key=lambda outlet: _position(plan.question, outlet))
         return _only_in(plan, found, first, second, {first}, {second})
-    hits = library.retrieve(plan.searched, plan.top_k, story)
+    hits = library.retrieval.retrieve(plan.searched, plan.top_k, story)
     # Within one story, half the question's words pick out its claim ("Which outlets call the site Dunmore?").
-    reason = unanswered_reason(plan, hits, library.actor_names(), STORY_RECALL)
+    reason = unanswered_reason(plan, hits, library.actors.names(), settings.STORY_RECALL)
     if reason:
         return abstention(plan.question, reason)
     # Of the best passages' claims, the one most outlets carry: the question asks across outlets.
-    units = [(hit.node.metadata["article_id"], int(hit.node.metadata["unit"])) for hit in hits[:CLAIMS_CONSIDERED]]
+    units = [
+        (hit.node.metadata["article_id"], int(hit.node.metadata["unit"])) for hit in hits[: settings.CLAIMS_CONSIDERED]
+    ]
     candidates = [c for c in found if any((cell.article.id, cell.unit.unit) in units for cell in c.cells)]
     claim = max(candidates, key=lambda c: len(c.cells))
     return _cells_answer(plan, claim, len({view.article.outlet for view in views}))

@@ -12,8 +12,8 @@ from rag.question.plan import Plan
 def answer(plan: Plan, library: Library) -> Answer:
     """With no articles chosen, the articles retrieval finds for the question are the ones described."""
     article_ids = set(plan.scope) if plan.scope else library.articles_about(plan.searched, plan.top_k)
-    stored = [item for item in library.catalog.attributions(article_ids) if item.unit is not None]
-    units = library.unit_spans({(item.article_id, item.unit) for item in stored})
+    stored = [item for item in library.catalog.speakers.attributions(article_ids) if item.unit is not None]
+    units = library.retrieval.unit_spans({(item.article_id, item.unit) for item in stored})
     articles = library.articles({item.article_id for item in stored})
     lines: list[str] = []
     citations: list[Citation] = []

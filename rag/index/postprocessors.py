@@ -1,0 +1,115 @@
+"""Node postprocessors of the retrieval pipeline: visible units only, their texts, a speaker filter, the
+question-aware reranker (bi-encoder cosine + the question's names and content words), and a plain cut."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from llama_index.core.bridge.pydantic import Field
+from llama_index.core.postprocessor.types import BaseNodePostprocessor
+from llama_index.core.schema import NodeWithScore, QueryBundle
+from pydantic import SkipValidation
+
+from rag import settings
+from rag.actors.names import ActorNames
+from rag.index.dense import VectorsFor
+from rag.index.terms import content_terms, name_terms, recall
+
+
+class VisibleUnits(BaseNodePostprocessor):
+    """Keeps units of committed article versions only, optionally of chosen articles."""
+
+    # Not validated: pydantic would copy the whole map (100,000 articles: 15 ms per question).
+    committed: SkipValidation[dict[str, str]] = Field(description="article id -> committed content hash")
+    article_ids: frozenset[str] | None = Field(default=None, description="restrict to these articles")
+
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
+        return [
+            hit
+            for hit in nodes
+            if self.committed.get(hit.node.metadata.get("article_id")) == hit.node.metadata.get("content_hash")
+            and (self.article_ids is None or hit.node.metadata["article_id"] in self.article_ids)
+        ]
+
+
+class UnitTexts(BaseNodePostprocessor):
+    """Gives each candidate its text, sliced from its article: units are stored without it. Runs after
+    `VisibleUnits`, so every candidate is of the article version the catalog holds."""
+
+    texts_of: Callable[[set[str]], dict[str, str]] = Field(exclude=True, description="article id -> text")
+
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
+        texts = self.texts_of({hit.node.metadata["article_id"] for hit in nodes})
+        kept = [hit for hit in nodes if hit.node.metadata["article_id"] in texts]  # not removed meanwhile
+        for hit in kept:
+            meta = hit.node.metadata
+            hit.node.set_content(texts[meta["article_id"]][int(meta["start"]) : int(meta["end"])])
+        return kept
+
+
+class SpokenBy(BaseNodePostprocessor):
+    """Keeps units holding a cue of one of the speaker phrases, looked up for the candidates only."""
+
+    speakers: frozenset[str] = Field(description="lower-cased speaker phrases")
+    speakers_of: Callable[[set[tuple[str, int]]], dict[tuple[str, int], set[str]]] = Field(exclude=True)
+
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
+        def key(hit: NodeWithScore) -> tuple[str, int]:
+            return hit.node.metadata["article_id"], int(hit.node.metadata["unit"])
+
+        phrases = self.speakers_of({key(hit) for hit in nodes})
+        return [hit for hit in nodes if phrases.get(key(hit), set()) & self.speakers]
+
+
+class FirstN(BaseNodePostprocessor):
+    """The first n candidates as they come (the last step of pipelines that do not rerank)."""
+
+    n: int = Field(default=5)
+
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
+        return nodes[: self.n]
+
+
+class QuestionAwareReranker(BaseNodePostprocessor):
+    """Reorders candidates by cosine + weighted recall of the question's names and content words (a name
+    counts as present when the candidate names its actor otherwise).
+
+    Each hit's score becomes that combined score; `metadata["cosine"]` keeps the raw similarity, which
+    the answerer uses to decide whether the corpus answers the question at all.
+    """
+
+    vectors_for: VectorsFor = Field(exclude=True)
+    actors: ActorNames = Field(exclude=True, description="names that stand for one actor ('La Paz' for Bolivia)")
+    top_n: int = Field(default=5)
+
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
+        if query_bundle is None or query_bundle.embedding is None or not nodes:
+            return nodes[: self.top_n]
+        query = np.asarray(query_bundle.embedding)
+        vectors = self.vectors_for([hit.node.node_id for hit in nodes])
+        names = name_terms(query_bundle.query_str)
+        asked = self.actors.actors_in(query_bundle.query_str)
+        terms = content_terms(query_bundle.query_str)
+        rescored = []
+        for hit in nodes:
+            cosine = float(np.dot(query, vectors[hit.node.node_id]))
+            text = hit.node.get_content()
+            present = content_terms(f"{text} {self.actors.named_in(asked, text)}")
+            score = (
+                cosine + settings.NAME_WEIGHT * recall(names, present) + settings.TERM_WEIGHT * recall(terms, present)
+            )
+            hit.node.metadata["cosine"] = cosine
+            rescored.append(NodeWithScore(node=hit.node, score=score))
+        rescored.sort(key=lambda hit: hit.score or 0.0, reverse=True)
+        return rescored[: self.top_n]

@@ -1,0 +1,133 @@
+"""Every tuning constant of the product: its value, what it trades, and how it was chosen.
+
+Code reads these as `settings.NAME` (so a test can change one with `monkeypatch.setattr(settings, ...)`).
+Limits imposed by a library or a model (SQLite's bound variables, Chroma's largest write, the encoder's
+256 tokens, the tagger's trained window) stay beside the code that obeys them; they are not choices.
+"The QA set" below is `eval/qa-seed.jsonl`, written beside the code: values tuned on it are optimistic.
+"""
+
+# --- Ingest -------------------------------------------------------------------------------------------------
+
+# A piece that continues the sentence before it (a quotation carried on, a fragment) joins that unit while the
+# unit stays within this many characters: a unit is what a citation shows, and a long one cites far more than
+# the claim. Pieces of fewer than MIN_UNIT_WORDS words join their neighbour, or are dropped when alone ("He
+# said:"). Both set by hand with the first chunker.
+MAX_UNIT_CHARS = 1200
+MIN_UNIT_WORDS = 3
+# Units embedded and written per batch: bigger batches amortise Chroma's write and the catalog transaction,
+# smaller ones lose less to a crash and hold less memory. 1,024 made the pooled build 4x faster than one
+# article at a time (`bench/scale.py`).
+WRITE_BATCH_UNITS = 1024
+# Articles per delete when sweeping old versions' units: each delete lists them in one filter.
+SWEEP_BATCH = 1000
+# Sentences encoded per ONNX run: padding to the longest sentence of a batch against per-run overhead. Not tuned.
+EMBED_BATCH_SIZE = 64
+
+# --- Retrieval ----------------------------------------------------------------------------------------------
+
+# Candidates each retriever (dense, BM25) hands to fusion. More find rarer evidence and cost rerank time.
+CANDIDATES_PER_RETRIEVER = 20
+# BM25 hits, and fused candidates passed on to the reranker.
+FUSED_CANDIDATES = 40
+# Reranker score = cosine + NAME_WEIGHT x (question's names found) + TERM_WEIGHT x (its content words found).
+# Chosen on the QA set: hit@1 0.84 dense, 0.90 fused, 0.94 reranked (the README's retrieval table).
+NAME_WEIGHT = 0.1
+TERM_WEIGHT = 0.2
+# The main BM25 index is rebuilt once articles added, changed or removed since it was built reach this share of
+# it; until then they sit in a small second index fused with the main one. Lower rebuilds more often (a full
+# build reads every unit: ~120 s at 1.2M units), higher keeps more stale units to filter.
+REBUILD_SHARE = 0.1
+# Units tokenised per BM25 build batch: memory against Python overhead.
+TOKENIZE_BATCH = 5000
+# One in this many BM25 scores is sampled to bound the top-k from below (`bm25.top_scores`): a query of common
+# words matched 480,000 of 1.2M units, 22 ms -> 2 ms.
+SAMPLE_STRIDE = 16
+# A scope of at most this many units is searched exactly over its stored vectors (at 120k units: 8 ms for 200
+# against 40 ms through Chroma's filtered HNSW search; even at 500).
+EXACT_SCOPE_MOST = 400
+# A scope of more units than this is not sent to Chroma as a list of ids (at 120k units 1,000 ids cost 16 ms,
+# 50,000 cost 66 ms); dense retrieval asks for more candidates instead (~0.13 ms each), up to this many.
+ID_SCOPE_MOST = 20_000
+MOST_DENSE_CANDIDATES = 500
+# Units read from Chroma per request when building BM25 (one unbounded get fails past ~30k units).
+CHROMA_PAGE = 5000
+# Up to this many catalog changes touching up to this many articles, a catalog map is updated from the change
+# log instead of read again whole (200 ms at 100,000 articles).
+INCREMENTAL_CHANGES = 100
+INCREMENTAL_ARTICLES = 5_000
+
+# --- Answering ----------------------------------------------------------------------------------------------
+
+# Passages a question considers by default (the page's slider and `ask --top-k`).
+DEFAULT_TOP_K = 5
+# Longest question accepted: longer ones are refused with a message, not truncated.
+MAX_QUESTION_CHARS = 2000
+# Abstention: below this best bi-encoder cosine, or without a strict majority of the question's content words
+# in the candidates, the corpus is silent. Without the question's main verb in any candidate, one must be at
+# least PREDICATE_COSINE close. Set on the QA set's unanswerable rows (abstention P / R 0.94 / 1.00).
+MIN_COSINE = 0.20
+MIN_TERM_RECALL = 0.51
+PREDICATE_COSINE = 0.5
+# Within one story, half the question's words pick out its claim ("Which outlets call the site Dunmore?").
+# Set on the Dunmere rows.
+STORY_RECALL = 0.5
+# Passages an answer cites at most, and how close (reranked score) to the best one a passage must be to be
+# cited beside it. More citations raise recall and bury the answer; set by hand on the QA set.
+MAX_CITED = 3
+SCORE_MARGIN = 0.12
+# The best passages whose claims an outlet question considers.
+CLAIMS_CONSIDERED = 3
+# Rows and evidence sentences of an actor comparison in the chat (the Compare tab shows all).
+MAX_ACTORS = 8
+EVIDENCE_PER_ACTOR = 2
+# A language model's sentence is supported when at least this share of its stemmed content words is in its
+# cited passages; lower lets paraphrase through, higher replaces more sentences by excerpts.
+SUPPORT_SHARE = 0.6
+# Generation limits for the optional language model.
+MAX_NEW_TOKENS = 256
+CONTEXT_WINDOW = 4096
+
+# --- Comparison ---------------------------------------------------------------------------------------------
+
+# Two outlets' sentences carry the same claim at this bi-encoder cosine or more (story claims and article pairs).
+ALIGN_COSINE = 0.7
+# Articles are one story when their mean unit vectors are this close and their dates within STORY_DAYS.
+STORY_COSINE = 0.6
+STORY_DAYS = 7
+# A negation this many words before a stance word reverses it ("does not support").
+NEGATION_WINDOW = 3
+# Evidence this close to a comparison topic (bi-encoder cosine) counts for it.
+TOPIC_COSINE = 0.3
+
+# --- Attribution --------------------------------------------------------------------------------------------
+
+# The rules' fallback source (the words before a cue when the parse finds no subject) is kept only up to this
+# many tokens and without a verb: a longer one is a clause, not a speaker. Set by hand.
+MAX_FALLBACK_SOURCE_TOKENS = 20
+# A content of fewer words than this is no statement, and the rules drop the attribution. Set by hand.
+MIN_CONTENT_WORDS = 2
+# Longest actor name matched in a text, in words. Set by hand.
+MAX_NAME_WORDS = 8
+
+# --- Page ---------------------------------------------------------------------------------------------------
+
+# Article pickers, the corpus table and stories cover the newest articles only: a page listing 100,000
+# articles in five pickers, and grouping all of them into stories, never loads.
+PAGE_ARTICLES = 300
+# Example questions come from the speakers of the newest articles.
+EXAMPLE_ARTICLES = 20
+# Questions answered at once. With 20 users asking during an ingest on two cores (bench/reliability.py), four
+# at once gave p95 4.6 s and 5.2 questions/s; one at a time, p95 9.3 s and 3.5 questions/s.
+QUESTION_WORKERS = 4
+# Words of a passage shown in a citation's label.
+LABEL_WORDS = 8
+
+# --- Evaluation ---------------------------------------------------------------------------------------------
+
+# Depth at which retrieval stages are scored (hit@k, MRR) in `rag eval`.
+RETRIEVAL_DEPTH = 10
+# Passages the plain baseline cites.
+BASELINE_TOP_K = 2
+# In the citation-quality score (ALCE-style, lexical), an answer line is supported by its citations when this
+# share of its content words (framing words left out) is in them.
+CITATION_TERM_RECALL = 0.8
