@@ -48,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--top-k", type=int, default=5, help="passages to consider (default 5)")
     ask.add_argument("--article", action="append", dest="articles", help="search only this article id")
 
+    chat = sub.add_parser("chat", help="a conversation: questions from standard input, follow-ups understood")
+    chat.add_argument("--json", action="store_true", help="one JSON object per answer")
+    chat.add_argument("--top-k", type=int, default=5, help="passages to consider (default 5)")
+    chat.add_argument("--article", action="append", dest="articles", help="search only this article id")
+
     articles = sub.add_parser("articles", help="list indexed articles, or remove one")
     articles.add_argument("action", nargs="?", choices=["list", "remove"], default="list")
     articles.add_argument("article_id", nargs="?", help="id of the article to remove")
@@ -173,6 +178,25 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_chat(args: argparse.Namespace) -> int:
+    """Each line of standard input is a question; "And France?" is read against the questions before it."""
+    engine, llm = _engine(args), _llm(args)
+    asked: list[str] = []
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            answer = engine.ask(line, args.top_k, args.articles, llm, history=asked)
+        except QuestionError as exc:
+            print(json.dumps({"question": line.strip()[:200], "error": str(exc)}) if args.json else f"error: {exc}")
+            continue
+        if not args.json and answer.question != " ".join(line.split()):
+            print(f"(understood as: {answer.question})")
+        _print_answer(answer, args.json)
+        asked.append(answer.question)
+    return 0
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     report = _engine(args).ingest(args.paths or None, progress=not args.quiet)
     for error in report.errors:
@@ -190,9 +214,7 @@ def cmd_articles(args: argparse.Namespace) -> int:
             return 1
         print(f"removed {args.article_id}")
         return 0
-    from rag.store.catalog import Catalog
-
-    entries = Catalog(Config.from_env(home=args.home)).entries()
+    entries = _engine(args).articles()
     if args.json:
         rows = [{**e.article.metadata(), "units": e.n_units, "content_hash": e.content_hash} for e in entries]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -249,13 +271,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 3 if failed else 0
 
 
-def _text_and_publisher(target: str, home: str | None) -> tuple[str, str | None]:
+def _text_and_publisher(engine: Engine, target: str) -> tuple[str, str | None]:
     """An indexed article's text and outlet; else a file: front matter if it has one, plain text if not."""
-    from rag.store.catalog import Catalog
-
-    entry = Catalog(Config.from_env(home=home)).get(target)
-    if entry is not None:
-        return entry.article.text, entry.article.outlet
+    article = engine.article(target)
+    if article is not None:
+        return article.text, article.outlet
     path = Path(target)
     text = read_text(path)
     if text.startswith("---"):
@@ -282,7 +302,7 @@ def cmd_attributions(args: argparse.Namespace) -> int:
             except CorpusError as exc:
                 print(json.dumps({"file": path.name, "error": exc.problem}, ensure_ascii=False))
         return 0
-    text, publisher = _text_and_publisher(args.target, args.home)
+    text, publisher = _text_and_publisher(_engine(args), args.target)
     found = extract_attributions(text, publisher)
     if args.json:
         print(json.dumps([a.to_dict() for a in found], ensure_ascii=False, indent=2))
@@ -296,18 +316,12 @@ def cmd_attributions(args: argparse.Namespace) -> int:
 
 
 def cmd_who(args: argparse.Namespace) -> int:
-    from rag.index.who_said_what import speaker_table
-    from rag.store.catalog import Catalog
-
-    catalog = Catalog(Config.from_env(home=args.home))
-    if args.article and catalog.get(args.article) is None:
-        raise QuestionError(f"No indexed article with id {args.article!r}.")
-    rows = speaker_table(catalog.speakers.attributions({args.article} if args.article else None))
+    rows = _engine(args).who_said(args.article)
     if not rows:
         print("no attributions indexed; run: python -m rag ingest")
-    for article_id in dict.fromkeys(row.article_id for row in rows):
+    for article_id in sorted({row.article_id for row in rows}):
         print(f"\n{article_id}")
-        for row in sorted((r for r in rows if r.article_id == article_id), key=lambda r: -r.count):
+        for row in (r for r in rows if r.article_id == article_id):
             print(f"  {row.count:>2}  {row.speaker}  ({row.kind.replace('_', ' ')})")
             for cue, content in zip(row.cues, row.contents, strict=True):
                 print(f"        {cue}: {content[:110]}{'…' if len(content) > 110 else ''}")
@@ -315,14 +329,12 @@ def cmd_who(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from rag.ingest.consistency import check, repair
-
     engine = _engine(args)
-    report = check(engine)
+    report = engine.check()
     if args.repair and not report.clean:
-        repair(engine, report)
+        engine.repair(report)
         print("repaired: " + "; ".join(report.lines()))
-        report = check(engine)
+        report = engine.check()
     if args.json:
         print(json.dumps({"clean": report.clean, **asdict(report)}, indent=2))
     else:
@@ -339,7 +351,7 @@ def cmd_eval_attributions(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    rows = _engine(args).library.actor_table(args.topic, args.articles)
+    rows = _engine(args).actor_table(args.topic, args.articles)
     if args.json:
         print(json.dumps([row.to_dict() for row in rows], ensure_ascii=False, indent=2))
         return 0
@@ -354,11 +366,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_compare_articles(args: argparse.Namespace) -> int:
-    from rag.compare.article_pairs import compare_articles
-
     if len(args.ids) < 2:
         raise QuestionError("Name at least two article ids to compare.")
-    result = compare_articles(_engine(args).library.article_views(args.ids))
+    result = _engine(args).compare_articles(args.ids)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
@@ -381,22 +391,17 @@ def cmd_compare_articles(args: argparse.Namespace) -> int:
 
 
 def cmd_stories(args: argparse.Namespace) -> int:
-    from rag.compare.article_pairs import stories
-
     engine = _engine(args)
     entries = {e.article.id: e.article for e in engine.articles()}
-    for number, group in enumerate(stories(engine.library.article_views()), 1):
+    for number, group in enumerate(engine.stories(), 1):
         print(f"story {number}: " + " | ".join(f"{entries[i].outlet} {entries[i].date} ({i})" for i in group))
     return 0
 
 
 def cmd_story(args: argparse.Namespace) -> int:
-    from rag.compare.article_pairs import stories
-    from rag.compare.story_claims import story_matrix
-
-    library = _engine(args).library
-    groups = [args.ids] if args.ids else [g for g in stories(library.article_views()) if len(g) > 1]
-    matrices = [story_matrix(library.article_views(group)) for group in groups]
+    engine = _engine(args)
+    groups = [args.ids] if args.ids else [g for g in engine.stories() if len(g) > 1]
+    matrices = [engine.story_matrix(group) for group in groups]
     if args.json:
         print(json.dumps(matrices, ensure_ascii=False, indent=2))
         return 0
@@ -461,6 +466,7 @@ COMMANDS = {
     "story": cmd_story,
     "eval": cmd_eval,
     "ask": cmd_ask,
+    "chat": cmd_chat,
     "ingest": cmd_ingest,
     "articles": cmd_articles,
     "add": cmd_add,

@@ -1,7 +1,14 @@
-"""The one façade the CLI and the page share: ingest, list, remove, ask. Heavy models load lazily.
+"""The one door: the page, the command line, `check` and `eval` reach the corpus through an `Engine` only.
 
-A question reads top-down: check it, understand it into a plan, answer the plan with the component for
-its kind (`rag.question.components`), verify the answer against the articles (`rag.question.verify`).
+It writes (ingest, add, remove, repair) and answers (ask, with the conversation so far), and it hands out
+the read-side views they show (articles, who said what, actor tables, stories, a story's claims).
+
+A question reads top-down: check it, make it stand alone (`question.follow_up`), understand it into a plan
+(`question.plan`), answer the plan with the component for its kind (`question.components`), verify the
+answer against the articles (`question.verify`).
+
+Heavy parts (llama-index, Chroma, spaCy, the models) are imported on first use, here and in the modules
+the engine calls, so that `python -m rag articles` starts in well under a second.
 """
 
 from __future__ import annotations
@@ -10,24 +17,28 @@ import gc
 import sys
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rag import settings
 from rag.config import Config, go_offline
-from rag.index.library import Library
 from rag.ingest.articles import Article, CorpusError, load_article, write_article_file
-from rag.ingest.pipeline import IngestReport, ingest, remove_article
-from rag.question import components
 from rag.question.answer import Answer, abstention, check_question
-from rag.question.plan import understand
-from rag.question.prose import LLMSpec, load_llm, prose_answers
-from rag.question.verify import verify
 from rag.store.catalog import Catalog, CatalogEntry
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
+    from llama_index.core import VectorStoreIndex
+    from llama_index.core.schema import NodeWithScore
+
+    from rag.compare.positions import ActorRow
+    from rag.index.library import Library
+    from rag.index.who_said_what import SpeakerRow
+    from rag.ingest.consistency import CheckReport
+    from rag.ingest.pipeline import IngestReport
+    from rag.question.prose import LLMSpec
 
 NOTHING_INDEXED = (
     "No article is indexed yet. Add articles to the corpus folder and run `python -m rag ingest`, "
@@ -36,23 +47,45 @@ NOTHING_INDEXED = (
 WITHHELD = "An answer was found but failed verification against the articles."
 
 
+@dataclass(frozen=True)
+class CorpusSummary:
+    articles: int
+    outlets: list[str]  # sorted
+
+
 class Engine:
     def __init__(self, config: Config | None = None) -> None:
         go_offline()
         self.config = config or Config.from_env()
         self.catalog = Catalog(self.config)
-        self.library = Library(self.config, self.catalog)
         self._warming = threading.Lock()
         self._warm = False
+
+    @cached_property
+    def library(self) -> Library:
+        from rag.index.library import Library
+
+        return Library(self.config, self.catalog)
 
     @property
     def collection(self) -> Collection:
         return self.library.retrieval.collection
 
+    # --- the corpus -------------------------------------------------------------------------------------
+
     def articles(self, newest: int | None = None) -> list[CatalogEntry]:
         return self.catalog.entries(newest)
 
+    def article(self, article_id: str) -> Article | None:
+        entry = self.catalog.get(article_id)
+        return entry.article if entry else None
+
+    def summary(self) -> CorpusSummary:
+        return CorpusSummary(self.catalog.count(), sorted(self.library.outlets().articles))
+
     def ingest(self, paths: Iterable[str | Path] | None = None, progress: bool = True) -> IngestReport:
+        from rag.ingest.pipeline import ingest
+
         return ingest(paths or [self.config.corpus_dir], self.catalog, self.collection, progress)
 
     def add(self, article: Article) -> tuple[Path, IngestReport]:
@@ -74,6 +107,8 @@ class Engine:
         The file goes first: a crash after it leaves an indexed article without a file, which `check`
         reports and `check --repair` removes, never a removed article that comes back.
         """
+        from rag.ingest.pipeline import remove_article
+
         entry = self.catalog.get(article_id)
         if entry is not None and delete_file:
             for path in self._corpus_files_of(entry.article):
@@ -95,6 +130,24 @@ class Engine:
                 continue
         return found
 
+    def check(self) -> CheckReport:
+        """Where the corpus folder, the catalog and Chroma disagree."""
+        from rag.ingest.consistency import check
+
+        return check(self.catalog, self.collection, self.config.corpus_dir, self.library.actors.alias_file)
+
+    def repair(self, report: CheckReport) -> None:
+        """Make the index match the corpus folder: drop what has no file, rebuild what is off, index the rest."""
+        from rag.store.database import EVERY_ARTICLE
+
+        for article_id in report.no_file + report.wrong_units:
+            self.remove(article_id, delete_file=False)
+        if report.orphan_units:
+            self.catalog.writes.mark_pending([EVERY_ARTICLE])  # the next ingest scans Chroma for orphans
+        self.ingest(progress=False)
+
+    # --- questions --------------------------------------------------------------------------------------
+
     def warm_up(self) -> None:
         """Load the models and indexes answers use, once; the page starts this before the first question."""
         with self._warming:
@@ -111,9 +164,10 @@ class Engine:
         top_k: int = settings.DEFAULT_TOP_K,
         article_ids: Sequence[str] | None = None,
         llm: LLMSpec | None = None,
+        history: Sequence[str] = (),
     ) -> Answer:
         """A verified answer; raises QuestionError for a question that cannot be asked."""
-        return list(self.ask_stream(question, top_k, article_ids, llm))[-1]
+        return list(self.ask_stream(question, top_k, article_ids, llm, history))[-1]
 
     def ask_stream(
         self,
@@ -121,10 +175,17 @@ class Engine:
         top_k: int = settings.DEFAULT_TOP_K,
         article_ids: Sequence[str] | None = None,
         llm: LLMSpec | None = None,
+        history: Sequence[str] = (),
     ) -> Iterator[Answer]:
         """The verified answer; with a language model, first each verified part of its prose as it is written.
-        The last answer yielded is the whole one."""
-        question = check_question(question)
+        The last answer yielded is the whole one. `history` holds the conversation's earlier questions as
+        answered (each answer's `question`): a follow-up ("And France?") is answered as the question it
+        stands for, which becomes the answer's `question`."""
+        from rag.question import components
+        from rag.question.follow_up import standalone_question
+        from rag.question.plan import understand
+
+        question = check_question(standalone_question(check_question(question), list(history)))
         if not self.catalog.hashes():
             yield Answer(question, NOTHING_INDEXED, True)
             return
@@ -135,6 +196,8 @@ class Engine:
         if llm is None or grounded is None or grounded.abstained:
             yield grounded or abstention(question, WITHHELD)
             return
+        from rag.question.prose import load_llm, prose_answers
+
         final = None
         for answer in prose_answers(question, grounded, load_llm(llm)):
             final = self._verified(answer, quiet=answer.answer == "")
@@ -145,6 +208,8 @@ class Engine:
 
     def _verified(self, answer: Answer, quiet: bool = False) -> Answer | None:
         """The answer marked verified, or None when it fails the check against the articles."""
+        from rag.question.verify import verify
+
         cited = {c.article_id for c in answer.citations} | {a["article_id"] for a in answer.attributions}
         problems = verify(answer, self.catalog.texts(cited))
         if problems:
@@ -152,3 +217,69 @@ class Engine:
                 print(f"answer withheld, verification failed: {'; '.join(problems)}", file=sys.stderr)
             return None
         return replace(answer, verified=True)
+
+    def retrieve(
+        self, question: str, top_k: int, dense: bool = True, lexical: bool = True, rerank: bool = True
+    ) -> list[NodeWithScore]:
+        """The passages one configuration of the retrieval pipeline finds (eval measures each stage)."""
+        retrieval = self.library.retrieval
+        pipeline = retrieval.pipeline(top_k, dense=dense, lexical=lexical, rerank=rerank)
+        return pipeline.retrieve(retrieval.query(question)) if pipeline else []
+
+    def vector_index(self) -> VectorStoreIndex:
+        """The llama-index vector index over the stored units, for a plain pipeline to compare against."""
+        return self.library.retrieval.index
+
+    # --- who said what, and comparisons -----------------------------------------------------------------
+
+    def who_said(self, article_id: str | None = None, needle: str = "", newest: int | None = None) -> list[SpeakerRow]:
+        """Speakers and their statements, most quoted first: of one article; otherwise of every article (or of
+        the `newest`) and, with a filter, of articles anywhere in the corpus whose speaker phrases have its
+        words (through the speaker index). `needle` keeps speakers or statements that contain it."""
+        from rag.index.who_said_what import speaker_table
+
+        if article_id is not None and self.catalog.get(article_id) is None:
+            from rag.question.answer import QuestionError
+
+            raise QuestionError(f"No indexed article with id {article_id!r}.")
+        needle = needle.strip().lower()
+        if article_id:
+            scope: set[str] | None = {article_id}
+        elif newest is None:
+            scope = None
+        else:
+            scope = {e.article.id for e in self.articles(newest)}
+            phrases = frozenset(self.catalog.speakers.phrases(needle.split())) if needle else frozenset()
+            if phrases:
+                scope |= self.catalog.speakers.articles_spoken_in(phrases, newest)
+        rows = speaker_table(self.catalog.speakers.attributions(scope))
+        return sorted(
+            (
+                r
+                for r in rows
+                if not needle or needle in r.speaker.lower() or any(needle in c.lower() for c in r.contents)
+            ),
+            key=lambda r: -r.count,
+        )
+
+    def actor_table(self, topic: str | None = None, article_ids: Sequence[str] | None = None) -> list[ActorRow]:
+        """One row per actor across the chosen articles (default all); with a topic, only evidence close to it."""
+        return self.library.actor_table(topic, article_ids)
+
+    def compare_articles(self, article_ids: Sequence[str]) -> dict[str, Any]:
+        """For each pair of articles, the claims they share, those only one carries, and how they differ."""
+        from rag.compare.article_pairs import compare_articles
+
+        return compare_articles(self.library.article_views(article_ids))
+
+    def stories(self, article_ids: Sequence[str] | None = None) -> list[list[str]]:
+        """The given articles (default all) grouped by the event they report."""
+        from rag.compare.article_pairs import stories
+
+        return stories(self.library.article_views(article_ids)) if article_ids is None or article_ids else []
+
+    def story_matrix(self, article_ids: Sequence[str]) -> dict[str, Any]:
+        """A story's claims across its outlets, and how the outlets' accounts differ."""
+        from rag.compare.story_claims import story_matrix
+
+        return story_matrix(self.library.article_views(article_ids))

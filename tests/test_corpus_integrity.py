@@ -6,7 +6,6 @@ import pytest
 
 from rag.engine import NOTHING_INDEXED, Engine
 from rag.ingest.articles import CorpusError, load_article, new_article
-from rag.ingest.consistency import check, repair
 from tests.conftest import SEED_ARTICLE, SEED_ID, article_file, make_engine
 
 STORY = (
@@ -22,7 +21,7 @@ def test_removal_deletes_the_file_and_survives_a_restart(fresh_engine: Engine, c
     assert not path.exists()
     restarted = make_engine(fresh_engine.config.home, corpus_copy)
     assert restarted.ingest(progress=False).added == []
-    assert restarted.catalog.get("bridge") is None and check(restarted).clean
+    assert restarted.catalog.get("bridge") is None and restarted.check().clean
 
 
 def test_a_rejected_duplicate_leaves_no_file_and_cannot_take_over(fresh_engine: Engine, corpus_copy: Path) -> None:
@@ -47,16 +46,16 @@ def test_an_added_file_that_ingest_rejects_is_not_kept(fresh_engine: Engine, cor
 def test_check_reports_each_disagreement_and_repair_fixes_it(fresh_engine: Engine, corpus_copy: Path) -> None:
     bridge = article_file(corpus_copy, "bridge.md", STORY, id="bridge")
     fresh_engine.ingest(progress=False)
-    assert check(fresh_engine).clean
+    assert fresh_engine.check().clean
     bridge.unlink()
     article_file(corpus_copy, "late.md", STORY.replace("Eastport", "Northport"), id="late")
     fresh_engine.collection.delete(ids=fresh_engine.collection.get(where={"article_id": SEED_ID})["ids"][:1])
-    report = check(fresh_engine)
+    report = fresh_engine.check()
     assert report.no_file == ["bridge"]
     assert [Path(p).name for p in report.not_indexed] == ["late.md"]
     assert report.wrong_units == [SEED_ID]
-    repair(fresh_engine, report)
-    after = check(fresh_engine)
+    fresh_engine.repair(report)
+    after = fresh_engine.check()
     assert after.clean, after.lines()
     assert {e.article.id for e in fresh_engine.articles()} == {SEED_ID, "late"}
 
@@ -76,6 +75,6 @@ def test_an_alias_file_merges_actors_and_a_broken_one_is_reported_not_fatal(
     rows = {row.actor for row in fresh_engine.library.actor_table()}
     assert "Moscow government" in rows and "Russia" not in rows
     aliases.write_text("[not, a, mapping\n", encoding="utf-8")
-    assert any("actor aliases ignored: actors.yaml" in line for line in check(fresh_engine).lines())
+    assert any("actor aliases ignored: actors.yaml" in line for line in fresh_engine.check().lines())
     assert not fresh_engine.ask("What did Peskov say?").abstained
     assert "Russia" in {row.actor for row in fresh_engine.library.actor_table()}

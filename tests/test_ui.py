@@ -11,7 +11,12 @@ from rag.engine import Engine
 from rag.question.prose import LLMSpec
 from tests.conftest import SEED_ID, article_file, free_port
 from tests.scripted_llm import GOOD_SENTENCE, MISATTRIBUTED, SEED_QUESTION, scripted_llm
-from ui.app import PROSE, READ_ONLY, launch
+from ui.app import ASK_API_OUTPUTS, CORPUS_API_OUTPUTS, PROSE, READ_ONLY, launch
+
+
+def asked(client: Client, question: str) -> dict:
+    """The `/ask` endpoint's outputs by name."""
+    return dict(zip(ASK_API_OUTPUTS, client.predict(question, [], 5, [], api_name="/ask"), strict=True))
 
 
 @pytest.fixture(scope="module")
@@ -23,20 +28,19 @@ def page_url(seeded_engine: Engine) -> Iterator[str]:
 
 
 def test_page_answers_with_a_highlighted_escaped_citation(page_url: str) -> None:
-    client = Client(page_url, verbose=False)
-    history, cleared, citations, view, *_ = client.predict(
-        "Who told The Times that Washington's participation would be necessary?", [], 5, [], api_name="/ask"
+    shown = asked(
+        Client(page_url, verbose=False), "Who told The Times that Washington's participation would be necessary?"
     )
-    reply = history[-1]["content"][0]["text"]
+    reply = shown["chat"][-1]["content"][0]["text"]
     assert "A European diplomatic source told The Times" in reply and "[1]" in reply
-    assert cleared == "" and citations["value"].startswith("[1] Mehr News Agency")
-    assert '<span class="cited source">A European diplomatic source</span>' in view
+    assert shown["question"] == "" and shown["citations"]["value"].startswith("[1] Mehr News Agency")
+    assert '<span class="cited source">A European diplomatic source</span>' in shown["article_view"]
 
 
 def test_the_api_and_the_passage_box_give_exact_text_not_html_entities(page_url: str, seeded_engine: Engine) -> None:
-    client = Client(page_url, verbose=False)
     question = "Who told The Times that Washington's participation would be necessary?"
-    *_, passage, exact = client.predict(question, [], 5, [], api_name="/ask")
+    shown = asked(Client(page_url, verbose=False), question)
+    passage, exact = shown["passage"], shown["answer_json"]
     text = seeded_engine.catalog.get(SEED_ID).article.text
     first = exact["citations"][0]
     assert passage == first["text"] == text[first["start"] : first["end"]]
@@ -45,9 +49,9 @@ def test_the_api_and_the_passage_box_give_exact_text_not_html_entities(page_url:
 
 
 def test_page_shows_errors_as_messages(page_url: str) -> None:
-    history, _, _, view, _, exact = Client(page_url, verbose=False).predict("   ", [], 5, [], api_name="/ask")
-    assert history[-1]["content"][0]["text"] == "⚠ The question is empty."
-    assert view == "" and exact == {"error": "The question is empty."}
+    shown = asked(Client(page_url, verbose=False), "   ")
+    assert shown["chat"][-1]["content"][0]["text"] == "⚠ The question is empty."
+    assert shown["article_view"] == "" and shown["answer_json"] == {"error": "The question is empty."}
 
 
 def test_a_read_only_page_refuses_corpus_changes(seeded_engine: Engine) -> None:
@@ -55,7 +59,7 @@ def test_a_read_only_page_refuses_corpus_changes(seeded_engine: Engine) -> None:
     page = launch(seeded_engine, port=port, block=False, read_only=True)
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        status, *_ = client.predict(SEED_ID, True, api_name="/remove")
+        status = dict(zip(CORPUS_API_OUTPUTS, client.predict(SEED_ID, True, api_name="/remove"), strict=True))["status"]
         assert status == READ_ONLY
         assert seeded_engine.catalog.get(SEED_ID) is not None
     finally:
@@ -70,8 +74,9 @@ def test_the_page_streams_a_model_s_prose_only_after_each_sentence_passes(seeded
         try:
             client = Client(f"http://127.0.0.1:{port}/", verbose=False)
             job = client.submit(SEED_QUESTION, [], 5, [], PROSE, api_name="/ask")
-            *_, exact = job.result()
-            shown = [output[0][-1]["content"][0]["text"] for output in job.outputs()]
+            exact = dict(zip(ASK_API_OUTPUTS, job.result(), strict=True))["answer_json"]
+            chats = [dict(zip(ASK_API_OUTPUTS, output, strict=True))["chat"] for output in job.outputs()]
+            shown = [chat[-1]["content"][0]["text"] for chat in chats]
         finally:
             page.close()
     assert len(script.requests) == 1 and len(shown) >= 2
@@ -90,13 +95,14 @@ def test_a_corpus_bigger_than_the_page_lists_its_newest_articles_and_searches_al
     page = launch(fresh_engine, port=port, block=False)
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        status, table, *_, summary, _ = client.predict(None, False, api_name="/remove")
-        *_, exact = client.predict("What did Peskov say?", [], 5, [], api_name="/ask")
+        lists = dict(zip(CORPUS_API_OUTPUTS, client.predict(None, False, api_name="/remove"), strict=True))
+        exact = asked(client, "What did Peskov say?")["answer_json"]
         speakers = client.predict(None, "peskov", api_name="/who")
     finally:
         page.close()
-    assert status == "Choose an article to remove."
-    assert [row[0] for row in table["data"]] == ["bridge"], "only the newest article is listed"
+    assert lists["status"] == "Choose an article to remove."
+    assert [row[0] for row in lists["articles"]["data"]] == ["bridge"], "only the newest article is listed"
+    summary = lists["indexed"]
     assert summary.startswith("2 article(s) indexed") and summary.endswith("the page lists the newest 1")
     assert {c["article_id"] for c in exact["citations"]} == {SEED_ID}, "answers still come from every article"
     assert any("Peskov" in row[0] for row in speakers["data"]), "the speaker filter searches every article"

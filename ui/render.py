@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 from rag import settings
 from rag.question.answer import Answer, Citation
+from rag.store.catalog import CatalogEntry
 
 ROLE_CLASSES = ("cited", "source", "cue", "content")
 LEGEND = (
@@ -27,6 +28,11 @@ table.compare td, table.compare th { border: 1px solid #ddd; padding: 4px 8px; v
 table.story mark { background: #fde68a; }
 table.story td.absent { color: #9ca3af; text-align: center; }
 """
+
+
+def article_choices(entries: list[CatalogEntry]) -> list[tuple[str, str]]:
+    """(label, article id) pairs for the article pickers; Gradio escapes the labels."""
+    return [(f"{e.article.date} · {e.article.outlet} · {e.article.title}", e.article.id) for e in entries]
 
 
 def citation_label(citation: Citation) -> str:

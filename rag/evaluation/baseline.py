@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rag import settings
-from rag.question.answer import Answer, Citation, check_question
+from rag.question.answer import Answer, check_question, cite
 
 if TYPE_CHECKING:
     from rag.engine import Engine
@@ -23,21 +23,18 @@ class BaselinePipeline:
 
         self._engine = engine
         self._query_engine = RetrieverQueryEngine(
-            engine.library.retrieval.index.as_retriever(similarity_top_k=top_k),
+            engine.vector_index().as_retriever(similarity_top_k=top_k),
             response_synthesizer=NoText(llm=MockLLM()),
         )
 
     def ask(self, question: str) -> Answer:
         question = check_question(question)
         nodes = self._query_engine.query(question).source_nodes
-        catalog = self._engine.catalog
         metas = [hit.node.metadata for hit in nodes]
-        entries = {a: catalog.get(a) for a in {meta["article_id"] for meta in metas}}
-        shown = [(meta, entry.article) for meta in metas if (entry := entries[meta["article_id"]]) is not None]
+        articles = {a: self._engine.article(a) for a in {meta["article_id"] for meta in metas}}
+        shown = [(meta, article) for meta in metas if (article := articles[meta["article_id"]]) is not None]
         citations, lines = [], []
         for n, (meta, article) in enumerate(shown, 1):
-            start, end = int(meta["start"]), int(meta["end"])
-            text = article.text[start:end]
-            citations.append(Citation(n, article.id, article.outlet, start, end, text, article.title, article.date))
-            lines.append(f"{text} [{n}]")
+            citations.append(cite(n, article, int(meta["start"]), int(meta["end"])))
+            lines.append(f"{citations[-1].text} [{n}]")
         return Answer(question, "\n".join(lines), False, citations)

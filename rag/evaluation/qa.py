@@ -122,10 +122,8 @@ def run_row(engine: Engine, ask: Callable[[str], Answer], row: dict, with_ranks:
     answer = ask(row["question"])
     result = judge(row, answer, time.perf_counter() - started)
     if with_ranks and row["evidence"]:
-        query = engine.library.retrieval.query(row["question"])
         for mode, parts in RETRIEVAL_MODES.items():
-            pipeline = engine.library.retrieval.pipeline(settings.RETRIEVAL_DEPTH, **parts)
-            hits = pipeline.retrieve(query) if pipeline else []
+            hits = engine.retrieve(row["question"], settings.RETRIEVAL_DEPTH, **parts)
             result.ranks[mode] = _evidence_rank([h.node.get_content() for h in hits], row["evidence"])
     return result
 

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 from rag.actors.names import read_alias_file
 from rag.ingest.articles import CorpusError, article_files, load_article
+from rag.store.catalog import Catalog
 from rag.store.chroma import unit_metadata
-from rag.store.database import EVERY_ARTICLE
 
 if TYPE_CHECKING:
-    from rag.engine import Engine
+    from chromadb.api.models.Collection import Collection
 
 
 @dataclass
@@ -45,17 +45,17 @@ class CheckReport:
         return found
 
 
-def _unit_counts(engine: Engine) -> Counter[tuple[str, str]]:
+def _unit_counts(collection: Collection) -> Counter[tuple[str, str]]:
     """Units in Chroma per (article id, content hash)."""
-    return Counter((m["article_id"], m["content_hash"]) for _, m in unit_metadata(engine.collection))
+    return Counter((m["article_id"], m["content_hash"]) for _, m in unit_metadata(collection))
 
 
-def check(engine: Engine) -> CheckReport:
+def check(catalog: Catalog, collection: Collection, folder: Path, alias_file: Path) -> CheckReport:
+    """Compare the corpus folder with the catalog, and the catalog with Chroma's units."""
     report = CheckReport()
-    committed = {entry.article.id: entry for entry in engine.articles()}
+    committed = {entry.article.id: entry for entry in catalog.entries()}
     files: dict[str, Path] = {}
     bodies: dict[str, str] = {}
-    folder = engine.config.corpus_dir
     for path in article_files([folder]) if folder.is_dir() else []:
         try:
             article = load_article(path)
@@ -70,23 +70,14 @@ def check(engine: Engine) -> CheckReport:
         if entry is None or entry.content_hash != article.content_hash:
             report.not_indexed.append(str(path))
     report.no_file = sorted(set(committed) - set(files))
-    counts = _unit_counts(engine)
+    counts = _unit_counts(collection)
     for article_id, entry in committed.items():
         if counts.pop((article_id, entry.content_hash), 0) != entry.n_units:
             report.wrong_units.append(article_id)
     report.orphan_units = sum(counts.values())
-    if engine.library.actors.alias_file.is_file():
+    if alias_file.is_file():
         try:
-            read_alias_file(engine.library.actors.alias_file)
+            read_alias_file(alias_file)
         except ValueError as exc:
             report.aliases = str(exc)
     return report
-
-
-def repair(engine: Engine, report: CheckReport) -> None:
-    """Make the index match the corpus folder: drop what has no file, rebuild what is off, index the rest."""
-    for article_id in report.no_file + report.wrong_units:
-        engine.remove(article_id, delete_file=False)
-    if report.orphan_units:
-        engine.catalog.writes.mark_pending([EVERY_ARTICLE])  # the next ingest scans Chroma for orphans
-    engine.ingest(progress=False)
