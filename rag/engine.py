@@ -7,8 +7,7 @@ A question reads top-down: check it, make it stand alone (`question.follow_up`),
 (`question.plan`), answer the plan with the component for its kind (`question.components`), verify the
 answer against the articles (`question.verify`).
 
-Heavy parts (llama-index, Chroma, spaCy, the models) are imported on first use, here and in the modules
-the engine calls, so that `python -m rag articles` starts in well under a second.
+Heavy parts (llama-index, Chroma, spaCy, the models) are imported on first use, here: see `rag.imports`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,13 @@
-"""Importing heavy libraries without the optional packages they would load for features never used here.
+"""Where imports are deferred, and why; and importing heavy libraries without packages they would load.
+
+Modules import what they use at the top. Imports inside functions are kept for four reasons only:
+- Start-up: `rag.engine` and `rag.cli` are the boundary. They import the heavy parts (llama-index, Chroma,
+  spaCy, the models: 3-10 s together) on first use, so `python -m rag articles` starts in ~70 ms and the
+  page is up before the models have loaded.
+- Export only: torch and transformers are imported to export a model to ONNX the first time its file is
+  missing (`rag.models.onnx`, `rag.attribution.tagger`); answering and ingesting never import them.
+- Hidden packages: spaCy and NLTK are imported inside `hidden` (below), in the function that first needs them.
+- Optional extras: a language-model back end (`rag.question.prose`) is imported only when configured.
 
 spaCy's thinc imports torch when it is installed (3 s and 200 MB of the start-up; the pipeline here has no
 torch component), and NLTK imports scikit-learn and SciPy for classifiers and statistics (2.3 s; only its

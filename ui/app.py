@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rag import settings
 from rag.config import go_offline
 from rag.engine import Engine
-from rag.question.prose import LLMSpec
 from ui.render import CSS, article_choices
+
+if TYPE_CHECKING:
+    from rag.question.prose import LLMSpec
 
 go_offline()
 

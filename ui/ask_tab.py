@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from rag import settings
 from rag.engine import NOTHING_INDEXED, Engine
 from rag.question.answer import Answer, Citation, QuestionError
-from rag.question.prose import LLMSpec
 from rag.store.catalog import CatalogEntry
 from ui.render import article_choices, article_view, citation_choices
+
+if TYPE_CHECKING:
+    from rag.question.prose import LLMSpec
 
 GROUNDED = "Excerpts as found"
 PROSE = "Prose from the language model (each sentence verified)"

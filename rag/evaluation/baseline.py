@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from llama_index.core.llms import MockLLM
+from llama_index.core.query_engine import RetrieverQueryEngine
+from llama_index.core.response_synthesizers.no_text import NoText
+
 from rag import settings
 from rag.question.answer import Answer, check_question, cite
 
@@ -17,9 +21,6 @@ if TYPE_CHECKING:
 
 class BaselinePipeline:
     def __init__(self, engine: Engine, top_k: int = settings.BASELINE_TOP_K) -> None:
-        from llama_index.core.llms import MockLLM
-        from llama_index.core.query_engine import RetrieverQueryEngine
-        from llama_index.core.response_synthesizers.no_text import NoText
 
         self._engine = engine
         self._query_engine = RetrieverQueryEngine(

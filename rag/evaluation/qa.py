@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from rag import settings
 from rag.engine import Engine
+from rag.evaluation.baseline import BaselinePipeline
 from rag.evaluation.citation_quality import CitationCounts, citation_counts
 from rag.ingest.articles import CorpusError, read_text
 from rag.question.answer import Answer
@@ -176,7 +177,6 @@ def evaluate(
 ) -> dict:
     """Run every row through our pipeline (and the baseline, and with a language model our pipeline's verified
     prose as "generative"); return {"qa", "systems": {name: summary}}."""
-    from rag.evaluation.baseline import BaselinePipeline
 
     rows = load_qa(qa_path)
     systems: dict[str, Callable[[str], Answer]] = {"ours": engine.ask}

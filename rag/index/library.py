@@ -7,23 +7,28 @@ first use.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rag import settings
 from rag.actors.directory import ActorDirectory
+from rag.attribution.extract import nlp
 from rag.attribution.spans import Attribution, Span
+from rag.compare.article_pairs import ArticleView, UnitView
+from rag.compare.positions import actor_rows, merge_rows
 from rag.config import Config
 from rag.index.retrieval import Retrieval
 from rag.ingest.articles import Article
+from rag.ingest.units import sentence_spans
+from rag.models.encoder import embed_model
 from rag.question.answer import QuestionError
 from rag.store.catalog import SQL_BATCH, Catalog, Outlets
 from rag.store.chroma import unit_id
 
 if TYPE_CHECKING:
     from rag.actors.names import ActorNames
-    from rag.compare.article_pairs import ArticleView
     from rag.compare.positions import ActorRow
 
 
@@ -39,10 +44,6 @@ class Library:
     def warm_up(self) -> None:
         """Load what every answer uses. Chroma reads its whole vector index into memory on first use (12 s
         at 1.2M units) without holding the GIL, so that runs on a second thread while the models load here."""
-        from concurrent.futures import ThreadPoolExecutor
-
-        from rag.attribution.extract import nlp
-        from rag.ingest.units import sentence_spans
 
         collection = self.retrieval.collection
         with ThreadPoolExecutor(max_workers=1) as worker:
@@ -86,7 +87,6 @@ class Library:
 
     def article_views(self, article_ids: Sequence[str] | None = None) -> list[ArticleView]:
         """Committed articles with their units' stored vectors and attributions (for comparisons)."""
-        from rag.compare.article_pairs import ArticleView, UnitView
 
         entries = {e.article.id: e for e in self.catalog.entries()}
         wanted = list(article_ids) if article_ids else list(entries)
@@ -114,7 +114,6 @@ class Library:
 
     def actor_table(self, topic: str | None = None, article_ids: Sequence[str] | None = None) -> list[ActorRow]:
         """One row per actor across the chosen articles; with a topic, only evidence close to it."""
-        from rag.compare.positions import actor_rows, merge_rows
 
         if article_ids:
             entries = {a: entry for a in article_ids if (entry := self.catalog.get(a)) is not None}
@@ -139,7 +138,6 @@ class Library:
         return rows
 
     def _on_topic(self, topic: str, rows: list[ActorRow]) -> list[ActorRow]:
-        from rag.models.encoder import embed_model
 
         model = embed_model()
         query = np.asarray(model.get_query_embedding(topic))

@@ -12,21 +12,30 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from llama_index.core import VectorStoreIndex
+from llama_index.core.llms import MockLLM
+from llama_index.core.query_engine import RetrieverQueryEngine
+from llama_index.core.response_synthesizers.no_text import NoText
+from llama_index.core.schema import QueryBundle, TextNode
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
 from rag import settings
 from rag.actors.directory import ActorDirectory
 from rag.config import Config
+from rag.index.bm25 import LexicalIndex
+from rag.index.dense import DenseScope, dense_retriever
+from rag.index.fusion import Filtered, hybrid_retriever
+from rag.index.postprocessors import FirstN, QuestionAwareReranker, SpokenBy, UnitTexts, VisibleUnits
+from rag.models.encoder import embed_model
 from rag.store.catalog import Catalog
 from rag.store.chroma import chroma_client, unit_collection, unit_id
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
-    from llama_index.core import VectorStoreIndex
     from llama_index.core.postprocessor.types import BaseNodePostprocessor
-    from llama_index.core.query_engine import RetrieverQueryEngine
-    from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
+    from llama_index.core.schema import BaseNode, NodeWithScore
 
-    from rag.index.bm25 import LexicalIndex, StoredUnit
-    from rag.index.dense import DenseScope
+    from rag.index.bm25 import StoredUnit
 
 BM25_FOLDER = "bm25"
 
@@ -46,16 +55,11 @@ class Retrieval:
 
     @cached_property
     def lexical(self) -> LexicalIndex:
-        from rag.index.bm25 import LexicalIndex
 
         return LexicalIndex(self.stored_units, self.nodes, self.config.home / BM25_FOLDER)
 
     @cached_property
     def index(self) -> VectorStoreIndex:
-        from llama_index.core import VectorStoreIndex
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
-        from rag.models.encoder import embed_model
 
         return VectorStoreIndex.from_vector_store(
             ChromaVectorStore(chroma_collection=self.collection), embed_model=embed_model()
@@ -79,7 +83,6 @@ class Retrieval:
     def nodes(self, unit_ids: list[str]) -> list[BaseNode]:
         """The stored units with these Chroma ids, as llama-index nodes (those still stored), without their
         text: `UnitTexts` gives it to those still visible."""
-        from llama_index.core.schema import TextNode
 
         if not unit_ids:
             return []
@@ -105,7 +108,6 @@ class Retrieval:
         A scope of up to `ID_SCOPE_MOST` units reaches Chroma as their ids; a bigger one is left to filters,
         and dense retrieval asks for more candidates in proportion to how little it covers.
         """
-        from rag.index.dense import DenseScope
 
         if speakers is not None:
             in_scope = self.catalog.speakers.spoken_count(speakers)
@@ -137,9 +139,6 @@ class Retrieval:
 
     def query(self, question: str) -> QueryBundle:
         """The question with its embedding, computed once for every retriever and postprocessor."""
-        from llama_index.core.schema import QueryBundle
-
-        from rag.models.encoder import embed_model
 
         return QueryBundle(question, embedding=embed_model().get_query_embedding(question))
 
@@ -155,13 +154,6 @@ class Retrieval:
         """Candidates (dense, BM25 or both fused; where one of the speaker phrases speaks) -> visible units
         only (of the chosen articles) -> their texts -> question-aware rerank, as one llama-index query engine;
         None when nothing is in scope. Answers use the default; eval compares."""
-        from llama_index.core.llms import MockLLM
-        from llama_index.core.query_engine import RetrieverQueryEngine
-        from llama_index.core.response_synthesizers.no_text import NoText
-
-        from rag.index.dense import dense_retriever
-        from rag.index.fusion import Filtered, hybrid_retriever
-        from rag.index.postprocessors import FirstN, QuestionAwareReranker, SpokenBy, UnitTexts, VisibleUnits
 
         committed = self.catalog.hashes()
         scope = self._dense_scope(committed, article_ids, speakers)

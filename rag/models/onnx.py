@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import onnxruntime
+
 from rag.imports import not_hidden
 
 if TYPE_CHECKING:
@@ -54,7 +56,6 @@ def exported(
 
 
 def session(onnx_file: Path) -> onnxruntime.InferenceSession:
-    import onnxruntime
 
     options = onnxruntime.SessionOptions()
     # Idle worker threads otherwise spin for a while after each run, taking a core from the rest of the work.

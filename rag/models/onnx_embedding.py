@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
+from tokenizers import Tokenizer
 
 from rag.imports import not_hidden
 from rag.models.onnx import exported, session
@@ -28,7 +29,6 @@ class OnnxEmbedding(BaseEmbedding):
     _tokenizer: Any = PrivateAttr()
 
     def __init__(self, model_dir: Path, onnx_file: Path, embed_batch_size: int) -> None:
-        from tokenizers import Tokenizer
 
         super().__init__(model_name=str(model_dir), embed_batch_size=embed_batch_size)
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))

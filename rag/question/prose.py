@@ -24,15 +24,19 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from llama_index.core.llms import ChatMessage
+
 from rag import settings
+from rag.attribution.extract import extract_attributions
 from rag.index.terms import content_terms, matched, name_terms
 from rag.ingest.units import sentence_spans
 from rag.question.answer import CITATION_MARK, QUOTED, Answer
 
 if TYPE_CHECKING:
-    from llama_index.core.llms import LLM, ChatMessage
+    from llama_index.core.llms import LLM
 
 OPENAI_LIKE = re.compile(r"^openai-like:(?P<url>https?://[^/\s:]+(?::\d+)?(?:/[^\s:]*)?)(?::(?P<model>\S+))?$")
 LLAMA_CPP = re.compile(r"^llama-cpp:(?P<path>.+\.gguf)$")
@@ -96,7 +100,6 @@ def load_llm(spec: LLMSpec) -> LLM:
             timeout=120,
             max_retries=0,
         )
-    from pathlib import Path
 
     if not Path(spec.target).is_file():
         raise LLMConfigError(f"No GGUF model file at {spec.target}.")
@@ -160,7 +163,6 @@ class Checked:
 
 def check_sentence(sentence: str, grounded: Answer) -> Checked:
     """Every reason the sentence may not be shown as written, against the passages it cites."""
-    from rag.attribution.extract import extract_attributions
 
     by_n = {c.n: c for c in grounded.citations}
     cites = tuple(dict.fromkeys(int(n) for n in CITATION_MARK.findall(sentence)))
@@ -308,7 +310,6 @@ def _note(replaced: int, written: int) -> str:
 
 def prose_answers(question: str, grounded: Answer, llm: LLM) -> Iterator[Answer]:
     """Verified prose for a grounded answer, streamed; an abstention or a failing model gives the grounded one."""
-    from llama_index.core.llms import ChatMessage
 
     if grounded.abstained or not grounded.citations:
         yield grounded

@@ -9,6 +9,11 @@ from urllib.parse import urlparse
 from rag.config import Config, go_offline
 from rag.models.encoder import MODEL_KEY
 
+go_offline()  # the offline and telemetry switches are set before Chroma is imported
+
+import chromadb  # noqa: E402
+from chromadb.config import Settings  # noqa: E402
+
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
@@ -21,10 +26,6 @@ def unit_id(article_id: str, content_hash: str, unit: int) -> str:
 
 def chroma_client(config: Config) -> ClientAPI:
     """Embedded persistent Chroma by default; a Chroma server when a URL is configured."""
-    go_offline()
-    import chromadb
-    from chromadb.config import Settings
-
     settings = Settings(anonymized_telemetry=False)
     if config.chroma_url:
         url = urlparse(config.chroma_url)
