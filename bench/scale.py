@@ -35,6 +35,7 @@ from rag.actors.mentions import article_names
 from rag.actors.names import Name
 from rag.attribution.extract import extract_attributions, parse
 from rag.attribution.spans import Attribution, ChainLink, Span
+from rag.charts import Bar, bar_chart
 from rag.config import DEFAULT_CORPUS, PROJECT_ROOT, Config
 from rag.engine import Engine
 from rag.evaluation.baseline import BaselinePipeline
@@ -320,40 +321,28 @@ def measure_ingest(pool: list[str], rng: random.Random, count: int) -> dict:
     }
 
 
+LATENCY_SERIES = {  # (pipeline, figure) -> colour
+    ("ours", "p95_ms"): "#b03a2e",
+    ("ours", "median_ms"): "#e07b39",
+    ("baseline_dense", "median_ms"): "#2e86c1",
+}
+SERIES_NAMES = {"ours": "ours", "baseline_dense": "plain dense", "p95_ms": "p95", "median_ms": "median"}
+
+
 def latency_plot(rows: list[dict]) -> str:
-    """Answer latency (log) against articles (log), as a small self-contained SVG."""
-    import math
-
-    width, height, pad = 560, 320, 50
-
-    def line(pipeline: str, figure: str) -> list[tuple[int, float]]:
-        return [(r["articles"], r["embedded"][pipeline][figure]) for r in rows]
-
-    series = [
-        ("ours p95", "#b03a2e", line("ours", "p95_ms")),
-        ("ours median", "#e07b39", line("ours", "median_ms")),
-        ("plain dense median", "#2e86c1", line("baseline_dense", "median_ms")),
+    """Answer latency by corpus size: ours (p95, median) and a plain dense pipeline (median), in ms."""
+    bars = [
+        (
+            f"{r['articles']:,} articles",
+            [
+                Bar(r["embedded"][p][f], colour, f"{r['embedded'][p][f]:.0f} ms")
+                for (p, f), colour in LATENCY_SERIES.items()
+            ],
+        )
+        for r in rows
     ]
-    xs = [math.log10(x) for _, _, points in series for x, _ in points]
-    ys = [math.log10(max(y, 1.0)) for _, _, points in series for _, y in points]
-    x0, x1, y0, y1 = min(xs), max(xs) + 1e-9, 0.0, max(ys) + 0.2
-
-    def at(x: float, y: float) -> str:
-        px = pad + (math.log10(x) - x0) / (x1 - x0) * (width - 2 * pad)
-        py = height - pad - (math.log10(max(y, 1.0)) - y0) / (y1 - y0) * (height - 2 * pad)
-        return f"{px:.1f},{py:.1f}"
-
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="11">']
-    parts.append(f'<text x="{pad}" y="20">answer latency (ms, log) against articles (log)</text>')
-    for ms in (10, 100, 1000):
-        if math.log10(ms) <= y1:
-            parts.append(f'<text x="5" y="{at(10**x0, ms).split(",")[1]}">{ms} ms</text>')
-    for i, (name, colour, points) in enumerate(series):
-        parts.append(f'<polyline fill="none" stroke="{colour}" points="{" ".join(at(x, y) for x, y in points)}"/>')
-        parts.append(f'<text x="{width - 170}" y="{40 + 14 * i}" fill="{colour}">{name}</text>')
-    for x, _ in series[0][2]:
-        parts.append(f'<text x="{at(x, 1.0).split(",")[0]}" y="{height - pad + 15}">{x:,}</text>')
-    return "\n".join([*parts, "</svg>"])
+    legend = {f"{SERIES_NAMES[p]} {SERIES_NAMES[f]}": colour for (p, f), colour in LATENCY_SERIES.items()}
+    return bar_chart(bars, legend)
 
 
 def markdown(figures: dict) -> str:

@@ -6,7 +6,7 @@ Modules import what they use at the top. Imports inside functions are kept for f
   page is up before the models have loaded.
 - Export only: torch and transformers are imported to export a model to ONNX the first time its file is
   missing (`rag.models.onnx`, `rag.attribution.tagger`); answering and ingesting never import them.
-- Hidden packages: spaCy and NLTK are imported inside `hidden` (below), in the function that first needs them.
+- Hidden packages: spaCy and NLTK are imported inside `hidden` (below).
 - Optional extras: a language-model back end (`rag.question.prose`) is imported only when configured.
 
 spaCy's thinc imports torch when it is installed (3 s and 200 MB of the start-up; the pipeline here has no

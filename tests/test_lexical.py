@@ -1,6 +1,7 @@
 import pytest
 
-from rag.index.terms import content_terms, matched, name_terms
+from rag.index.bm25 import bm25_tokenizer
+from rag.index.terms import content_terms, matched, name_terms, words
 from rag.question.plan import speaker_asked
 
 
@@ -24,3 +25,11 @@ def test_word_families_match_across_stems_but_unrelated_names_do_not() -> None:
         "european",
     }
     assert not matched(name_terms("What did Iraq and Austria say?"), content_terms("Iran and Australia"))
+
+
+def test_one_tokeniser_splits_hyphens_keeps_accents_and_feeds_bm25() -> None:
+    text = "Tomás Herrera backed the water-sharing pact; Russia’s 1,000 troops"
+    assert words(text) == ["tomás", "herrera", "backed", "the", "water", "sharing", "pact", "russia", "1,000", "troops"]
+    indexed = bm25_tokenizer().tokenize([text], return_as="string", show_progress=False)[0]
+    assert indexed == ["tomá", "herrera", "back", "water", "share", "pact", "russia", "1,000", "troop"]
+    assert content_terms("the water-sharing pact") == {"water", "share", "pact"}, "the lexical checks see BM25's words"

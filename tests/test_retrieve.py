@@ -1,3 +1,4 @@
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -138,6 +139,18 @@ def test_an_unreadable_saved_bm25_index_is_rebuilt(fresh_engine: Engine, corpus_
     restarted = make_engine(fresh_engine.config.home, corpus_copy)
     assert bm25_versions(restarted, "Peskov") == before
     assert (saved / bm25.UNIT_IDS).read_bytes().startswith(b"\x93NUMPY"), "the rebuilt index is saved again"
+
+
+def test_a_bm25_index_saved_by_another_tokeniser_is_rebuilt(fresh_engine: Engine, corpus_copy: Path) -> None:
+    fresh_engine.ingest(progress=False)
+    before = bm25_versions(fresh_engine, "Peskov")
+    stamp = fresh_engine.config.home / "bm25" / bm25.STAMP
+    saved = json.loads(stamp.read_text(encoding="utf-8"))
+    assert saved["tokeniser"] == bm25.TOKENISER_VERSION
+    stamp.write_text(json.dumps(saved["covers"]), encoding="utf-8")  # the layout before tokeniser versions
+    restarted = make_engine(fresh_engine.config.home, corpus_copy)
+    assert bm25_versions(restarted, "Peskov") == before
+    assert json.loads(stamp.read_text(encoding="utf-8"))["tokeniser"] == bm25.TOKENISER_VERSION, "rebuilt and saved"
 
 
 def test_a_speaker_scope_too_big_for_ids_is_filtered_before_fusion_cuts_candidates(

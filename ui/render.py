@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from rag import settings
+from rag.charts import Bar, bar_chart
 from rag.question.answer import Answer, Citation
 from rag.store.catalog import CatalogEntry
 
@@ -92,21 +93,10 @@ POSITION_COLOURS = {
 
 def positions_chart(rows: list[dict[str, Any]]) -> str:
     """One bar per actor, coloured by position, its length the number of evidence sentences."""
-    height = 24 * len(rows) + 30
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="640" height="{height}" role="img">']
-    most = max((len(r["evidence"]) for r in rows), default=1) or 1
-    for i, row in enumerate(rows):
-        y = 24 * i
-        colour = POSITION_COLOURS[row["position"]]
-        width = 300 * len(row["evidence"]) / most
-        parts.append(f'<text x="170" y="{y + 16}" text-anchor="end" font-size="12">{escape(row["actor"])}</text>')
-        parts.append(f'<rect x="178" y="{y + 4}" width="{width:.0f}" height="16" fill="{colour}"/>')
-        parts.append(f'<text x="{184 + width:.0f}" y="{y + 16}" font-size="11">{escape(row["position"])}</text>')
-    for j, (position, colour) in enumerate(POSITION_COLOURS.items()):
-        x = 10 + j * 125
-        parts.append(f'<rect x="{x}" y="{height - 18}" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 14}" y="{height - 9}" font-size="11">{escape(position)}</text>')
-    return "".join(parts) + "</svg>"
+    bars = [
+        (row["actor"], [Bar(len(row["evidence"]), POSITION_COLOURS[row["position"]], row["position"])]) for row in rows
+    ]
+    return bar_chart(bars, POSITION_COLOURS)
 
 
 def actor_table_html(rows: list[dict[str, Any]]) -> str:

@@ -18,9 +18,13 @@ import numpy as np
 
 from rag import settings
 from rag.attribution.spans import Attribution, Span
+from rag.imports import hidden
 from rag.index.who_said_what import speaker_table
 from rag.ingest.articles import Article
 from rag.store.speaker_index import StoredAttribution
+
+with hidden("sklearn", "scipy"):  # see rag.imports
+    from nltk import edit_distance
 
 CAPITALISED = re.compile(r"\b[A-Z][\w’'-]{3,}\b")
 
@@ -98,16 +102,6 @@ def attribution_differences(a: Attribution | None, b: Attribution | None, names:
     for relay in sorted(_relays(b) - _relays(a)):
         found.append(f"{relay} in {second}, absent from {first}")
     return found
-
-
-def edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
 
 
 def _names(text: str) -> set[str]:

@@ -19,8 +19,12 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 from rag import settings
 from rag.index.dense import Fetch
 from rag.index.fusion import fused
+from rag.index.terms import words
 
-STAMP = "covers.json"  # beside the saved index: the catalog map (article id -> content hash) it was built from
+# Beside the saved index: the tokeniser's version and the catalog map (article id -> content hash) it was built
+# from. An index saved by another tokeniser version (or without one) is rebuilt.
+STAMP = "covers.json"
+TOKENISER_VERSION = 2
 UNIT_IDS = "unit_ids.npy"  # beside the bm25s files: the Chroma id of each indexed unit (UTF-8), in index order
 STEMMER = Stemmer.Stemmer("english")
 StoredUnit = tuple[str, str, dict]  # (Chroma id, text, metadata) of a unit as the store holds it
@@ -43,16 +47,16 @@ class UnitBM25Retriever(BaseRetriever):
     @classmethod
     def build(cls, units: Iterable[StoredUnit], fetch: Fetch) -> UnitBM25Retriever | None:
         """Index units read page by page: only word ids are kept, never the units themselves."""
-        tokenizer = bm25s.tokenization.Tokenizer(stemmer=STEMMER, stopwords="en")
+        tokenizer = bm25_tokenizer()
         unit_ids: list[bytes] = []
-        words = []
+        indexed = []
         for chunk in _batched(units, settings.TOKENIZE_BATCH):
             unit_ids += [unit.encode() for unit, _, _ in chunk]
-            words += tokenizer.tokenize([text for _, text, _ in chunk], update_vocab=True, show_progress=False)
+            indexed += tokenizer.tokenize([text for _, text, _ in chunk], update_vocab=True, show_progress=False)
         if not unit_ids:
             return None
         bm25 = bm25s.BM25()
-        bm25.index(bm25s.tokenization.Tokenized(words, tokenizer.get_vocab_dict()), show_progress=False)
+        bm25.index(bm25s.tokenization.Tokenized(indexed, tokenizer.get_vocab_dict()), show_progress=False)
         return cls(bm25, np.array(unit_ids, dtype=bytes), fetch)
 
     def save(self, folder: Path) -> None:
@@ -65,14 +69,19 @@ class UnitBM25Retriever(BaseRetriever):
         return cls(bm25, np.load(folder / UNIT_IDS, mmap_mode="r", allow_pickle=False), fetch)
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        words = bm25s.tokenize(query_bundle.query_str, stemmer=STEMMER, return_ids=False, show_progress=False)[0]
-        ids = self._bm25.get_tokens_ids(words)
+        asked = bm25_tokenizer().tokenize([query_bundle.query_str], return_as="string", show_progress=False)[0]
+        ids = self._bm25.get_tokens_ids(asked)
         if not ids:
             return []
         scores = self._bm25.get_scores_from_ids(ids)
         best = [(self._unit_ids[i].decode(), float(scores[i])) for i in top_scores(scores, settings.FUSED_CANDIDATES)]
         nodes = {node.node_id: node for node in self._fetch([unit for unit, _ in best])}
         return [NodeWithScore(node=nodes[unit], score=score) for unit, score in best if unit in nodes]
+
+
+def bm25_tokenizer() -> bm25s.tokenization.Tokenizer:
+    """The lexical checks' words (`terms.words`) less English stopwords, stemmed; one for units and questions."""
+    return bm25s.tokenization.Tokenizer(lower=False, splitter=words, stopwords="en", stemmer=STEMMER)
 
 
 def top_scores(scores: np.ndarray, k: int) -> np.ndarray:
@@ -137,9 +146,12 @@ class LexicalIndex:
         stamp = self._folder / STAMP
         if stamp.is_file():
             try:
+                saved = json.loads(stamp.read_text(encoding="utf-8"))
+                if saved.get("tokeniser") != TOKENISER_VERSION:
+                    raise ValueError(f"tokenised by version {saved.get('tokeniser')}, not {TOKENISER_VERSION}")
+                covers = saved["covers"]
                 main = UnitBM25Retriever.load(self._folder / "index", self._fetch)
-                covers = json.loads(stamp.read_text(encoding="utf-8"))
-            except (OSError, ValueError, KeyError) as exc:
+            except (OSError, ValueError, KeyError, AttributeError) as exc:
                 print(f"saved BM25 index unreadable, rebuilding it: {exc}", file=sys.stderr)
                 return
             self._main, self._main_hashes, self._retriever = main, covers, main
@@ -150,7 +162,8 @@ class LexicalIndex:
         fresh = Path(tempfile.mkdtemp(dir=self._folder, prefix=".new-"))
         (fresh / "index").mkdir()
         retriever.save(fresh / "index")
-        (fresh / STAMP).write_text(json.dumps(covers), encoding="utf-8")
+        stamp = {"tokeniser": TOKENISER_VERSION, "covers": covers}
+        (fresh / STAMP).write_text(json.dumps(stamp), encoding="utf-8")
         (self._folder / STAMP).unlink(missing_ok=True)
         shutil.rmtree(self._folder / "index", ignore_errors=True)
         (fresh / "index").rename(self._folder / "index")

@@ -1,4 +1,5 @@
-"""Word-level signals shared by reranking and abstention: stemmed content terms and proper names."""
+"""Words: the one tokeniser of BM25, reranking and abstention, and the signals built on it (stemmed content
+terms, proper names)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from functools import cache
 
 import Stemmer
 
-TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]|\d[\d,.]*\d|\d")
+# Latin letters, accented ones included ("Tomás"), with inner apostrophes ("Russia's"); hyphens split words
+# ("water-sharing" is "water" and "sharing"); numbers with their separators ("1,000").
+LETTERS = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
+TOKEN = re.compile(rf"[{LETTERS}]+(?:['’][{LETTERS}]+)*|\d[\d,.]*\d|\d")
 # Words that shape a question or a reporting clause but carry no topic of their own.
 QUESTION_WORDS = frozenset(
     """
@@ -33,13 +37,18 @@ def _stemmer() -> Stemmer.Stemmer:
 
 
 def tokens(text: str) -> list[str]:
+    """Words as written: letters (with inner apostrophes and hyphens, less a possessive 's) or numbers."""
     return [t.replace("’", "'").removesuffix("'s") for t in TOKEN.findall(text)]
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased tokens of two characters or more: what BM25 indexes and the lexical checks compare."""
+    return [t.lower() for t in tokens(text) if len(t) > 1]
 
 
 def content_terms(text: str) -> set[str]:
     """Stemmed, lower-cased words that carry the topic of a text."""
-    words = [t.lower() for t in tokens(text)]
-    return set(_stemmer().stemWords([w for w in words if w not in QUESTION_WORDS and len(w) > 1]))
+    return set(_stemmer().stemWords([w for w in words(text) if w not in QUESTION_WORDS]))
 
 
 def name_terms(question: str) -> set[str]:
