@@ -1,20 +1,33 @@
-"""Shared fixtures: a real engine (real model, real Chroma) in a temporary data folder."""
+"""Shared fixtures and helpers: a real engine (real model, real Chroma) in a temporary data folder, the CLI
+in a child process, the `ask --json` contract, free ports.
+
+Markers (`make test-fast` leaves the three slow kinds out): `browser` drives Chromium against the page,
+`export` exports a model to ONNX with torch, `subprocess` runs the CLI or Python in a child process.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import shutil
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from rag.config import DEFAULT_CORPUS, Config, go_offline
+from rag.config import DEFAULT_CORPUS, PROJECT_ROOT, Config, go_offline
 from rag.engine import Engine
+from rag.question.answer import QUOTED, Answer
 
 go_offline()
 
 SEED_ARTICLE = DEFAULT_CORPUS / "mna-2025-02-01-eu-divided-over-western-troops.md"
 SEED_ID = "mna-2025-02-01-eu-divided-over-western-troops"
+CONTRACT_KEYS = {"question", "answer", "abstained", "citations", "attributions"}
+CITATION_KEYS = {"n", "article_id", "outlet", "start", "end", "text"}
 
 
 def free_port() -> int:
@@ -57,3 +70,39 @@ def article_file(folder: Path, name: str, body: str, **meta: str) -> Path:
     path = folder / name
     path.write_text(f"---\n{front}---\n{body}", encoding="utf-8")
     return path
+
+
+def run_cli(
+    home: Path, *args: str, corpus: Path | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess:
+    env = {**os.environ, "RAG_HOME": str(home)}
+    if corpus:
+        env["RAG_CORPUS"] = str(corpus)
+    return subprocess.run(
+        [sys.executable, "-m", "rag", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        input=stdin,
+    )
+
+
+def check_contract(answer: Answer, article_text: str) -> None:
+    data = json.loads(json.dumps(answer.to_dict()))
+    assert data.keys() >= CONTRACT_KEYS
+    marks = {int(n) for n in re.findall(r"\[(\d+)\]", data["answer"])}
+    assert marks == {c["n"] for c in data["citations"]}
+    for c in data["citations"]:
+        assert c.keys() >= CITATION_KEYS
+        assert c["text"] == article_text[c["start"] : c["end"]]
+    for item in data["attributions"]:
+        assert item["n"] in marks
+        for role in ("source", "cue", "content", "resolved_source"):
+            if item[role]:
+                assert article_text[item[role]["start"] : item[role]["end"]] == item[role]["text"]
+    cited = [c["text"] for c in data["citations"]]
+    for pattern in QUOTED:
+        for quoted in pattern.findall(data["answer"]):
+            assert any(quoted in text for text in cited), quoted

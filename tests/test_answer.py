@@ -1,6 +1,4 @@
 import dataclasses
-import json
-import re
 from pathlib import Path
 
 import pytest
@@ -8,32 +6,11 @@ import pytest
 from rag.engine import Engine
 from rag.evaluation.qa import load_qa
 from rag.question import components
-from rag.question.answer import QUOTED, Answer, QuestionError, excerpts
+from rag.question.answer import Answer, QuestionError, excerpts
 from rag.question.verify import verify
-from tests.conftest import SEED_ID, article_file
+from tests.conftest import SEED_ID, article_file, check_contract
 
 QA_FILE = "eval/qa-seed.jsonl"
-CONTRACT_KEYS = {"question", "answer", "abstained", "citations", "attributions"}
-CITATION_KEYS = {"n", "article_id", "outlet", "start", "end", "text"}
-
-
-def check_contract(answer: Answer, article_text: str) -> None:
-    data = json.loads(json.dumps(answer.to_dict()))
-    assert data.keys() >= CONTRACT_KEYS
-    marks = {int(n) for n in re.findall(r"\[(\d+)\]", data["answer"])}
-    assert marks == {c["n"] for c in data["citations"]}
-    for c in data["citations"]:
-        assert c.keys() >= CITATION_KEYS
-        assert c["text"] == article_text[c["start"] : c["end"]]
-    for item in data["attributions"]:
-        assert item["n"] in marks
-        for role in ("source", "cue", "content", "resolved_source"):
-            if item[role]:
-                assert article_text[item[role]["start"] : item[role]["end"]] == item[role]["text"]
-    cited = [c["text"] for c in data["citations"]]
-    for pattern in QUOTED:
-        for quoted in pattern.findall(data["answer"]):
-            assert any(quoted in text for text in cited), quoted
 
 
 def test_every_answer_over_the_qa_set_is_verbatim_and_cited(seeded_engine: Engine) -> None:

@@ -104,9 +104,11 @@ def test_metrics_tell_exact_from_overlap() -> None:
     assert span_scores([], gold)["cue"]["exact"]["recall"] == 0.0
 
 
-def test_held_out_gold_scores_stay_above_their_floors() -> None:
+def test_the_held_out_gold_is_read_whole_and_scored_per_role() -> None:
+    """Its scores are reported by `rag eval-attributions`, never pinned here: that would make it tuning data."""
     scores = score_folder(GOLD / "heldout")
-    assert scores["attributions"] == 24
-    assert scores["spans"]["cue"]["exact"]["f1"] >= 0.85
-    assert scores["spans"]["source"]["exact"]["f1"] >= 0.85
-    assert scores["spans"]["content"]["overlap"]["f1"] >= 0.85
+    assert scores["files"] == 3 and scores["attributions"] == 24
+    for role in ("source", "cue", "content"):
+        for match in ("exact", "overlap"):
+            counts = scores["spans"][role][match]
+            assert counts["gold"] == 24 and 0 <= counts["matched"] <= counts["predicted"]

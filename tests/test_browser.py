@@ -15,6 +15,8 @@ from tests.conftest import free_port, make_engine
 from tests.scripted_llm import GOOD_SENTENCE, MISATTRIBUTED, SEED_QUESTION, scripted_llm
 from ui.app import launch
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -171,6 +173,10 @@ def test_errors_are_messages(page: Page) -> None:
     page.fill("#question textarea", "   ")
     page.click("#ask")
     page.wait_for_function("() => document.querySelector('#chat').innerText.includes('The question is empty.')")
+    replies = page.locator("#chat .bot")
+    assert replies.last.inner_text().strip() == "⚠ The question is empty."
+    assert page.locator(".toast-body").count() == 0, "no error pop-up, no traceback"
+    assert "Traceback" not in page.inner_text("body")
 
 
 def test_who_said_what_table_filters(page: Page) -> None:

@@ -12,6 +12,8 @@ import pytest
 
 from tests.conftest import SEED_ID, free_port, make_engine
 
+pytestmark = pytest.mark.subprocess
+
 
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

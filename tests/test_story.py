@@ -15,8 +15,7 @@ from rag.engine import Engine
 from rag.question.plan import outlets_named
 from rag.question.verify import verify
 from rag.store.catalog import Outlets
-from tests.conftest import make_engine
-from tests.test_cli import run_cli
+from tests.conftest import make_engine, run_cli
 
 DUNMERE = Path("eval/fixtures/dunmere")
 FESTIVAL = "coast-herald-lantern-festival"
@@ -75,6 +74,7 @@ def test_claims_of_one_outlet_are_listed_too(matrix: dict) -> None:
     assert alone["outlets"] == ["Karsa Today"]
 
 
+@pytest.mark.subprocess
 def test_story_command(dunmere_engine: Engine) -> None:
     home = dunmere_engine.config.home
     result = run_cli(home, "story", "--json", corpus=DUNMERE)

@@ -115,6 +115,7 @@ def test_a_nominal_cue_is_an_attribution() -> None:
     assert found.source is not None and "ministry" in found.source.text
 
 
+@pytest.mark.subprocess
 def test_the_model_loads_and_tags_with_the_network_off() -> None:
     code = (
         "import socket\n"
@@ -130,6 +131,7 @@ def test_the_model_loads_and_tags_with_the_network_off() -> None:
     assert result.stdout.strip() == "['Content', 'Cue', 'Source']"
 
 
+@pytest.mark.export
 def test_the_onnx_export_tags_as_the_trained_torch_model_does(tmp_path: Path) -> None:
     import torch
 
