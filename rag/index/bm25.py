@@ -152,7 +152,7 @@ class LexicalIndex:
                 covers = saved["covers"]
                 main = UnitBM25Retriever.load(self._folder / "index", self._fetch)
             except (OSError, ValueError, KeyError, AttributeError) as exc:
-                print(f"saved BM25 index unreadable, rebuilding it: {exc}", file=sys.stderr)
+                print(f"saved BM25 index not usable, rebuilding it: {exc}", file=sys.stderr)
                 return
             self._main, self._main_hashes, self._retriever = main, covers, main
 
