@@ -184,7 +184,10 @@ class Engine:
         from rag.question.follow_up import standalone_question
         from rag.question.plan import understand
 
-        question = check_question(standalone_question(check_question(question), list(history)))
+        question = check_question(question)
+        if history:
+            outlets, names = self.library.outlets(), self.library.actors.names()
+            question = check_question(standalone_question(question, list(history), outlets, names))
         if not self.catalog.hashes():
             yield Answer(question, NOTHING_INDEXED, True)
             return

@@ -14,13 +14,18 @@ import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from rag.config import DEFAULT_CORPUS, PROJECT_ROOT, Config, go_offline
 from rag.engine import Engine
 from rag.question.answer import QUOTED, Answer
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 go_offline()
 
@@ -39,6 +44,20 @@ def free_port() -> int:
 
 def make_engine(home: Path, corpus: Path | None = None, chroma_url: str | None = None) -> Engine:
     return Engine(Config(home=home, corpus_dir=corpus or DEFAULT_CORPUS, chroma_url=chroma_url))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, for the tests marked `browser`."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    assert Path(CHROMIUM).exists(), "install Debian's chromium (make test does)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -7,26 +7,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from rag.engine import Engine
 from rag.question.prose import LLMSpec
+from tests.browser import CITED_TEXT, articles_table, ask, cited_text, corpus_status, open_page, remove, upload
 from tests.conftest import free_port, make_engine
 from tests.scripted_llm import GOOD_SENTENCE, MISATTRIBUTED, SEED_QUESTION, scripted_llm
 from ui.app import launch
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 PAYLOAD = (
     '<script>window.__pwned = 1</script><img src="x" onerror="window.__pwned = 2"> '
     "[click me](javascript:window.__pwned=3) ![pixel](http://198.51.100.7/p.png)"
@@ -60,55 +51,11 @@ def url(page_engine: Engine) -> Iterator[str]:
     app.close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "install Debian's chromium (make test does)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(browser: Browser, url: str) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.outside_requests = []
-    page.dialogs = []
-    local = (url, "data:", "blob:")
-    page.on("request", lambda r: None if r.url.startswith(local) else page.outside_requests.append(r.url))
-    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-    page.goto(url, wait_until="load")
-    page.wait_for_selector("#question textarea")
+    page = open_page(browser, url)
     yield page
-    context.close()
-
-
-def ask(page: Page, question: str) -> str:
-    before = page.locator("#chat .message").count()
-    page.fill("#question textarea", question)
-    page.click("#ask")
-    page.wait_for_function(
-        "n => document.querySelectorAll('#chat .message').length >= n + 2", arg=before, timeout=30_000
-    )
-    page.wait_for_function("() => !document.querySelector('#chat .pending, #chat .generating')", timeout=30_000)
-    page.wait_for_timeout(300)
-    return page.locator("#chat .message").last.inner_text()
-
-
-CITED_TEXT = "() => [...document.querySelectorAll('#article-view .article-view .cited')].map(e => e.innerText).join('')"
-
-
-def cited_text(page: Page) -> str:
-    page.wait_for_selector("#article-view .article-view .cited")
-    return page.evaluate(CITED_TEXT)
-
-
-def corpus_status(page: Page, expected: str) -> str:
-    page.wait_for_function(
-        "t => document.querySelector('#corpus-status textarea').value.includes(t)", arg=expected, timeout=60_000
-    )
-    return page.input_value("#corpus-status textarea")
+    page.context.close()
 
 
 def test_question_gets_a_cited_answer_with_the_span_highlighted(page: Page) -> None:
@@ -147,7 +94,7 @@ MARK_POSITION = """mark => {
   const box = range.getBoundingClientRect();
   return [box.x + box.width / 2, box.y + box.height / 2];
 }"""
-IN_VIEW = """() => { const box = document.querySelector('#article-view .cited').getBoundingClientRect();
+IN_VIEW = """() => { const box = document.querySelector('#article-view .article-view .cited').getBoundingClientRect();
   return box.top >= 0 && box.bottom <= window.innerHeight; }"""
 
 
@@ -186,30 +133,6 @@ def test_who_said_what_table_filters(page: Page) -> None:
     page.wait_for_function("() => !document.querySelector('#who-table').innerText.includes('Some EU officials')")
     table = page.inner_text("#who-table")
     assert "Kremlin spokesman Dmitry Peskov" in table and "named person" in table
-
-
-def articles_table(page: Page) -> str:
-    """The corpus table's text once no update of it is pending (a pending one shows a timer over it)."""
-    page.wait_for_function("() => !document.querySelector('#articles.pending, #articles .pending')", timeout=60_000)
-    return page.inner_text("#articles")
-
-
-def upload(page: Page, path: Path, **meta: str) -> None:
-    page.get_by_role("tab", name="Corpus").click()
-    page.set_input_files("#upload input[type=file]", str(path))
-    page.wait_for_function("n => document.querySelector('#upload').innerText.includes(n)", arg=path.stem)
-    for field, value in meta.items():
-        page.fill(f"#meta-{field} textarea, #meta-{field} input", value)
-    page.click("#add")
-
-
-def remove(page: Page, title: str, article_id: str) -> str:
-    page.get_by_role("tab", name="Corpus").click()
-    page.click("#remove-id input")
-    page.get_by_role("option").filter(has_text=title).first.click()
-    page.check("#remove-confirm input")
-    page.click("#remove")
-    return corpus_status(page, article_id)
 
 
 def test_upload_answer_then_remove(page: Page, tmp_path: Path) -> None:
@@ -355,7 +278,7 @@ def test_an_answer_across_outlets_opens_its_story_in_the_compare_tab(browser: Br
     page.goto(story_url, wait_until="load")
     page.wait_for_selector("#question textarea")
     reply = ask(page, "Do the outlets agree on whether Karsa and Velmar oppose the dam?")
-    assert "5 of 5 outlets carry this claim" in reply
+    assert "All 5 outlets carry this claim" in reply
     page.get_by_role("tab", name="Compare").click()
     page.wait_for_selector("#story-view table.story")
     assert "oppose" in page.locator("#story-view mark").all_inner_texts()

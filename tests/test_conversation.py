@@ -1,6 +1,8 @@
 import pytest
 
+from rag.actors.names import ActorNames, place_names
 from rag.question.follow_up import standalone_question
+from rag.store.catalog import Outlets
 
 
 @pytest.mark.parametrize(
@@ -27,3 +29,29 @@ def test_follow_ups_become_grammatical_standalone_questions(
     previous: list[str], follow_up: str, standalone: str
 ) -> None:
     assert standalone_question(follow_up, previous) == standalone
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "standalone"),
+    [
+        (
+            "How many residents would have to be moved, according to the Coast Herald?",
+            "And Karsa Today?",
+            "How many residents would have to be moved, according to Karsa Today?",
+        ),
+        (
+            "What is Germany's position on sending troops?",
+            "And France?",
+            "What is France's position on sending troops?",
+        ),
+        (
+            "What did the Coast Herald report about Germany?",
+            "And Poland?",
+            "What did the Coast Herald report about Poland?",
+        ),
+        ("Who opposes the dam?", "And the pier?", "Who opposes the dam, regarding the pier?"),
+    ],
+)
+def test_a_follow_up_changes_the_one_slot_it_names(previous: str, follow_up: str, standalone: str) -> None:
+    outlets = Outlets({"Coast Herald": ("coast-herald-dam",), "Karsa Today": ("karsa-today-dam",)})
+    assert standalone_question(follow_up, [previous], outlets, ActorNames(place_names())) == standalone

@@ -89,7 +89,7 @@ def test_story_command(dunmere_engine: Engine) -> None:
     [
         (
             "Do the outlets agree on whether Karsa and Velmar oppose the dam?",
-            ["5 of 5 outlets carry this claim", "stance: “oppose” in The Ostrian Ledger, Coast Herald, Karsa Today"],
+            ["All 5 outlets carry this claim", "stance: “oppose” in The Ostrian Ledger, Coast Herald, Karsa Today"],
         ),
         ("Which outlets call the site Dunmore?", ["spelling: “Dunmere” in", "“Dunmore” in Coast Herald"]),
         (
@@ -139,6 +139,6 @@ def test_outlets_are_recognised_by_name_word_or_id() -> None:
 def test_an_outlet_count_that_disagrees_with_its_citations_is_withheld(dunmere_engine: Engine) -> None:
     answer = dunmere_engine.ask("Which outlets call the site Dunmore?")
     texts = {c.article_id: dunmere_engine.catalog.get(c.article_id).article.text for c in answer.citations}
-    assert answer.answer.startswith("5 of 5 outlets carry this claim") and verify(answer, texts) == []
-    inflated = replace(answer, answer=answer.answer.replace("5 of 5 outlets", "4 of 5 outlets", 1))
+    assert answer.answer.startswith("All 5 outlets carry this claim") and verify(answer, texts) == []
+    inflated = replace(answer, answer=answer.answer.replace("All 5 outlets", "4 of 5 outlets", 1))
     assert any("cites 5 outlet(s)" in p for p in verify(inflated, texts))

@@ -23,10 +23,10 @@ go_offline()
 
 import gradio as gr  # noqa: E402  (telemetry switches must be set before the import)
 
-from ui.ask_tab import ASK_API_OUTPUTS, CITATION_CLICKS, PROSE, ask_tab, example_questions, indexed_summary  # noqa: E402
+from ui.ask_tab import ASK_API_OUTPUTS, PAGE_SCRIPT, PROSE, ask_tab, example_questions, indexed_summary  # noqa: E402
 from ui.compare_tab import compare_tab, show_story, story_choices  # noqa: E402
 from ui.corpus_tab import READ_ONLY, add_files, article_rows, corpus_tab, remove_article  # noqa: E402
-from ui.who_tab import who_rows, who_tab  # noqa: E402
+from ui.who_tab import who_message, who_rows, who_tab  # noqa: E402
 
 __all__ = ["ASK_API_OUTPUTS", "CORPUS_API_OUTPUTS", "PROSE", "READ_ONLY", "build", "launch"]
 # What `/add` and `/remove` return, in order (the form's fields follow for `/add`).
@@ -43,6 +43,7 @@ CORPUS_API_OUTPUTS = (
     "examples",
     "indexed",
     "story_choices",
+    "who_message",
 )
 
 
@@ -64,6 +65,7 @@ def build(engine: Engine, read_only: bool = False, llm: LLMSpec | None = None) -
             """The status and every list of articles on the page, read from the catalog on load and after a change."""
             entries = engine.articles(settings.PAGE_ARTICLES)
             choices, stories = article_choices(entries), story_choices(engine, entries)
+            who_listed = who_rows(engine, None, "")
             return {
                 corpus.status: message,
                 corpus.table: article_rows(entries),
@@ -73,10 +75,11 @@ def build(engine: Engine, read_only: bool = False, llm: LLMSpec | None = None) -
                 corpus.confirm: gr.Checkbox(value=False),
                 compare.scope: gr.Dropdown(choices=choices, value=[]),
                 compare.outlets_pick: gr.Dropdown(choices=choices, value=[]),
-                who.table: who_rows(engine, None, ""),
+                who.table: who_listed,
                 ask.examples: gr.Radio(choices=example_questions(engine, entries), value=None),
                 ask.indexed: indexed_summary(engine, entries),
                 compare.story_pick: gr.Dropdown(choices=stories, value=None),
+                who.message: who_message(who_listed, ""),
                 stories_state: stories,
             }
 
@@ -100,7 +103,23 @@ def build(engine: Engine, read_only: bool = False, llm: LLMSpec | None = None) -
                 return {}
             return {compare.story_pick: gr.Dropdown(value=chosen), compare.story_view: show_story(engine, chosen)}
 
-        lists = list(refreshed(""))
+        # What `refreshed` updates, in the order of the API's outputs (CORPUS_API_OUTPUTS).
+        lists = [
+            corpus.status,
+            corpus.table,
+            corpus.remove_id,
+            who.article,
+            ask.scope,
+            corpus.confirm,
+            compare.scope,
+            compare.outlets_pick,
+            who.table,
+            ask.examples,
+            ask.indexed,
+            compare.story_pick,
+            stories_state,
+            who.message,
+        ]
         for asked in ask.asked:
             asked.then(
                 story_of_answer,
@@ -139,7 +158,7 @@ def launch(
         server_port=port,
         prevent_thread_lock=True,
         css=CSS,
-        js=CITATION_CLICKS,
+        js=PAGE_SCRIPT,
         show_error=False,
         auth=auth,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html import escape
@@ -11,7 +12,7 @@ import gradio as gr
 
 from rag import settings
 from rag.engine import NOTHING_INDEXED, Engine
-from rag.question.answer import Answer, Citation, QuestionError
+from rag.question.answer import CITATION_MARK, Answer, Citation, QuestionError
 from rag.store.catalog import CatalogEntry
 from ui.render import article_choices, article_view, citation_choices
 
@@ -19,28 +20,44 @@ if TYPE_CHECKING:
     from rag.question.prose import LLMSpec
 
 GROUNDED = "Excerpts as found"
+EXAMPLE_SPEAKER_WORDS = 6  # a longer speaker phrase makes a clumsy example question
 PROSE = "Prose from the language model (each sentence verified)"
-# The cited passage can sit screens down in a long article: bring it into view once it is shown.
-SCROLL_TO_HIGHLIGHT = (
-    "() => setTimeout(() => document.querySelector('#article-view .cited')"
-    "?.scrollIntoView({block: 'center', behavior: 'smooth'}), 100)"
-)
-# Clicking an [n] in an answer picks citation n, which opens its article at the highlighted passage.
-CITATION_CLICKS = """
-() => document.addEventListener('click', (event) => {
-  if (!event.target.closest('#chat')) return;
-  const range = document.caretRangeFromPoint(event.clientX, event.clientY);
-  if (!range || range.startContainer.nodeType !== Node.TEXT_NODE) return;
-  const text = range.startContainer.textContent, at = range.startOffset;
-  for (const mark of text.matchAll(/\\[(\\d+)\\]/g)) {
-    if (mark.index <= at && at <= mark.index + mark[0].length) {
-      const labels = [...document.querySelectorAll('#citations label')];
-      labels.find((label) => label.innerText.trim().startsWith(mark[0]))?.click();
-      return;
+# The cited passage can sit screens down in a long article, which scrolls in its own box. When a citation is
+# shown, the box scrolls to the passage. The page scrolls to it when the reader chose the citation (a click on
+# a citation or on an [n] in the answer), or, for a new answer, only as far as needed and only where the
+# article sits beside the chat: on a phone it sits below, and the answer must stay in view. Clicking the [n]
+# of the citation already shown brings its passage back into view.
+PAGE_SCRIPT = """
+() => {
+  window.ragShowPassage = (chosen) => {
+    const pieces = document.querySelectorAll('#article-view .article-view .cited');
+    if (!pieces.length) return;
+    const [passage, end] = [pieces[0], pieces[pieces.length - 1]];
+    const box = passage.closest('.article-view');
+    box.scrollTop = passage.offsetTop - box.clientHeight / 3;
+    const chat = document.querySelector('#chat').getBoundingClientRect();
+    if (chosen) passage.scrollIntoView({block: 'center'});
+    else if (box.getBoundingClientRect().left >= chat.right) {
+      end.scrollIntoView({block: 'nearest'});
+      passage.scrollIntoView({block: 'nearest'});
     }
-  }
-})
+  };
+  document.addEventListener('click', (event) => {
+    const mark = event.target.closest('#chat .cite-mark');
+    if (!mark) return;
+    const labels = [...document.querySelectorAll('#citations label')];
+    const label = labels.find((l) => l.innerText.trim().startsWith(mark.innerText.trim() + ' '));
+    if (!label) return;
+    window.ragMovePage = true;
+    if (label.querySelector('input')?.checked) window.ragShowPassage(true);
+    else label.click();
+  });
+}
 """
+SHOW_PASSAGE = (
+    "() => setTimeout(() => { window.ragShowPassage?.(window.ragMovePage); window.ragMovePage = false; }, 50)"
+)
+CHOSEN_BY_READER = "() => { window.ragMovePage = true; }"
 # What the `/ask` API returns, in order (the states are not part of it).
 ASK_API_OUTPUTS = ("chat", "question", "citations", "article_view", "passage", "answer_json")
 
@@ -50,7 +67,7 @@ class AskTab:
     chat: gr.Chatbot
     question: gr.Textbox
     examples: gr.Radio
-    indexed: gr.Markdown
+    indexed: gr.HTML
     scope: gr.Dropdown
     answer_state: gr.State  # the last answer as a dict (`Answer.to_dict`)
     asked_state: gr.State  # the conversation's questions as answered, for follow-ups
@@ -58,13 +75,15 @@ class AskTab:
 
 
 def indexed_summary(engine: Engine, listed: list[CatalogEntry]) -> str:
+    """What is indexed, as escaped HTML: outlet names come from the articles' metadata."""
     if not listed:
-        return NOTHING_INDEXED
+        return escape(NOTHING_INDEXED)
     summary = engine.summary()
     outlets = summary.outlets
     shown = f"{summary.articles} article(s) indexed from {len(outlets)} outlet(s): {', '.join(outlets[:8])}"
     shown += " …" if len(outlets) > 8 else ""
-    return shown + (f"; the page lists the newest {len(listed)}" if summary.articles > len(listed) else "")
+    shown += f"; the page lists the newest {len(listed)}" if summary.articles > len(listed) else ""
+    return f"<p>{escape(shown)}</p>"
 
 
 def example_questions(engine: Engine, entries: list[CatalogEntry]) -> list[str]:
@@ -73,9 +92,24 @@ def example_questions(engine: Engine, entries: list[CatalogEntry]) -> list[str]:
         return []
     recent = entries[-settings.EXAMPLE_ARTICLES :]
     rows = [r for e in recent for r in engine.who_said(e.article.id)]
-    named = [r for r in sorted(rows, key=lambda r: -r.count) if r.kind in ("named_person", "named_organisation")]
-    speakers = list(dict.fromkeys(r.speaker for r in named))
-    return [*(f"What did {speaker} say?" for speaker in speakers[:3]), "Which sources does the article rely on?"]
+    named = [
+        r
+        for r in sorted(rows, key=lambda r: -r.count)
+        if r.kind in ("named_person", "named_organisation") and len(r.speaker.split()) <= EXAMPLE_SPEAKER_WORDS
+    ]
+    speakers = list(dict.fromkeys(mid_sentence(r.speaker) for r in named))
+    outlet = re.sub(r"^the\s+", "", entries[-1].article.outlet, flags=re.IGNORECASE)
+    sources = f"Which sources does the {outlet} report rely on?"
+    return [*(f"What did {speaker} say?" for speaker in speakers[:3]), sources]
+
+
+def mid_sentence(phrase: str) -> str:
+    """A speaker phrase as it reads inside a question: "The Ostrian government" -> "the Ostrian government",
+    while a name that begins with "The" ("The Times") keeps it."""
+    words = phrase.split()
+    if len(words) > 1 and words[0] == "The" and words[-1][:1].islower():
+        return "the " + " ".join(words[1:])
+    return phrase
 
 
 def ask_tab(engine: Engine, llm: LLMSpec | None, initial: list[CatalogEntry]) -> AskTab:
@@ -84,14 +118,15 @@ def ask_tab(engine: Engine, llm: LLMSpec | None, initial: list[CatalogEntry]) ->
         answer_state = gr.State({})
         asked_state = gr.State([])
         with gr.Column(scale=3):
-            # No copy button here: the chat shows escaped HTML; exact text is copied from the passage box.
-            chat = gr.Chatbot(label="Answers", render_markdown=False, height=460, elem_id="chat", buttons=[])
+            # No copy button here: the chat shows escaped HTML; exact text is copied from the passage box. No
+            # label either: on a phone it sat over the answer's first line.
+            chat = gr.Chatbot(show_label=False, render_markdown=False, height=400, elem_id="chat", buttons=[])
             question = gr.Textbox(label="Question", placeholder="Who told The Times that …?", elem_id="question")
-            examples = gr.Radio(choices=[], label="Try a question", elem_id="examples")
-            indexed = gr.Markdown(elem_id="indexed")
             with gr.Row():
                 send = gr.Button("Ask", variant="primary", elem_id="ask")
                 clear = gr.Button("New conversation", elem_id="clear")
+            examples = gr.Radio(choices=[], label="Try a question", elem_id="examples")
+            indexed = gr.HTML(elem_id="indexed")
             with gr.Accordion("Settings", open=False):
                 top_k = gr.Slider(1, 10, value=settings.DEFAULT_TOP_K, step=1, label="Passages to consider")
                 style = gr.Radio(
@@ -135,9 +170,10 @@ def ask_tab(engine: Engine, llm: LLMSpec | None, initial: list[CatalogEntry]) ->
         prose = llm if style == PROSE else None
 
         def said(answer: Answer) -> str:
-            """The answer as the chat shows it: escaped, since the chat renders HTML even with Markdown off."""
+            """The answer as the chat shows it: escaped, since the chat renders HTML even with Markdown off, with
+            each [n] marked as a link to its passage."""
             understood = "" if answer.question == typed else f"(understood as: {answer.question})\n"
-            return escape(understood + answer.answer)
+            return CITATION_MARK.sub(r'<span class="cite-mark">[\1]</span>', escape(understood + answer.answer))
 
         def partial(shown: str) -> dict[Any, Any]:
             return {
@@ -200,8 +236,9 @@ def ask_tab(engine: Engine, llm: LLMSpec | None, initial: list[CatalogEntry]) ->
     ]
     clear.click(new_conversation, None, outputs, api_name=False)
     chat.clear(new_conversation, None, outputs, api_name=False)
+    picker.input(None, None, None, js=CHOSEN_BY_READER)
     picker.change(show_citation, [picker, answer_state], [view, passage], api_name=False).then(
-        None, None, None, js=SCROLL_TO_HIGHLIGHT
+        None, None, None, js=SHOW_PASSAGE
     )
     examples.input(lambda chosen: chosen or "", examples, question, api_name=False)
     return AskTab(chat, question, examples, indexed, scope, answer_state, asked_state, asked)

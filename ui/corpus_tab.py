@@ -70,6 +70,8 @@ def corpus_tab(read_only: bool, initial: list[CatalogEntry]) -> CorpusTab:
                 value=article_rows(initial),
                 interactive=False,
                 elem_id="articles",
+                wrap=True,
+                column_widths=["30%", "12%", "18%", "32%", "8%"],
             )
             remove_id = gr.Dropdown(choices=article_choices(initial), label="Article to remove", elem_id="remove-id")
             confirm = gr.Checkbox(label="confirm removal", elem_id="remove-confirm")

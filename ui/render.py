@@ -20,8 +20,10 @@ LEGEND = (
 )
 CSS = """
 .legend span { margin-right: 0.8em; padding: 0 3px; }
-.article-view { white-space: pre-wrap; line-height: 1.6; }
+.article-view { white-space: pre-wrap; line-height: 1.6; max-height: 55vh; overflow-y: auto; position: relative; }
+#chat .cite-mark { color: #2563eb; text-decoration: underline; cursor: pointer; }
 .cited { background: #fef08a; }
+.article-view .cited { scroll-margin-block: 2em; }
 .source { border-bottom: 3px solid #2563eb; font-weight: 600; }
 .cue { color: #b91c1c; font-style: italic; font-weight: 700; }
 .content { text-decoration: underline dotted #15803d 2px; }

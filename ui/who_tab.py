@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 import gradio as gr
@@ -12,23 +13,42 @@ from rag.engine import Engine
 from rag.store.catalog import CatalogEntry
 from ui.render import article_choices
 
-WHO_HEADERS = ["speaker", "kind", "count", "cues", "what they said"]
+WHO_HEADERS = ["article", "speaker", "kind", "count", "cues", "what they said"]
 
 
 @dataclass
 class WhoTab:
     article: gr.Dropdown
     table: gr.Dataframe
+    message: gr.HTML
 
 
 def who_rows(engine: Engine, article_id: str | None, needle: str) -> list[list[Any]]:
     """Speakers of the chosen article; otherwise of the articles the page lists and, with a filter, of the
-    articles anywhere in the corpus whose speaker phrases have its words."""
+    articles anywhere in the corpus whose speaker phrases have its words. Each statement starts with "•"."""
     rows = engine.who_said(article_id or None, needle or "", newest=settings.PAGE_ARTICLES)
+    articles = {a: engine.article(a) for a in {r.article_id for r in rows}}
     return [
-        [r.speaker, r.kind.replace("_", " "), r.count, ", ".join(dict.fromkeys(r.cues)), "\n".join(r.contents)]
+        [
+            f"{articles[r.article_id].outlet} · {articles[r.article_id].date}",
+            r.speaker,
+            r.kind.replace("_", " "),
+            r.count,
+            ", ".join(dict.fromkeys(r.cues)),
+            "\n".join(f"• {content}" for content in r.contents),
+        ]
         for r in rows
+        if articles[r.article_id] is not None
     ]
+
+
+def who_message(rows: list[list[Any]], needle: str) -> str:
+    """Why the table is empty, as escaped HTML; nothing when it is not."""
+    if rows:
+        return ""
+    if needle.strip():
+        return f"<p>No speaker or statement matches “{escape(needle.strip())}”.</p>"
+    return "<p>No attributions found in these articles.</p>"
 
 
 def who_tab(engine: Engine, initial: list[CatalogEntry]) -> WhoTab:
@@ -37,19 +57,21 @@ def who_tab(engine: Engine, initial: list[CatalogEntry]) -> WhoTab:
         with gr.Row():
             article = gr.Dropdown(choices=article_choices(initial), label="Article", elem_id="who-article")
             needle = gr.Textbox(label="Filter speakers or statements", elem_id="who-filter")
+        message = gr.HTML(elem_id="who-message")
         table = gr.Dataframe(
             headers=WHO_HEADERS,
-            datatype=["str"] * 5,
+            datatype=["str"] * 6,
             value=who_rows(engine, None, ""),
             interactive=False,
             elem_id="who-table",
             wrap=True,
-            column_widths=["20%", "10%", "6%", "12%", "52%"],
+            column_widths=["14%", "18%", "9%", "5%", "10%", "44%"],
         )
 
-    def shown(article_id: str | None, text: str) -> list[list[Any]]:
-        return who_rows(engine, article_id, text)
+    def shown(article_id: str | None, text: str) -> dict[Any, Any]:
+        rows = who_rows(engine, article_id, text)
+        return {table: rows, message: who_message(rows, text or "")}
 
-    article.change(shown, [article, needle], table, api_name=False)
-    needle.change(shown, [article, needle], table, api_name="who")
-    return WhoTab(article, table)
+    article.change(shown, [article, needle], [table, message], api_name=False)
+    needle.change(shown, [article, needle], [table, message], api_name="who")
+    return WhoTab(article, table, message)

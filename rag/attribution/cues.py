@@ -107,3 +107,11 @@ OUTLET_WORDS = (
     "Weekly",
 )
 OUTLET = re.compile(r"\b(?:" + "|".join(map(re.escape, OUTLET_NAMES + OUTLET_WORDS)) + r")\b")
+# A negation right before a cue belongs to it ("has not said", "did not say", "never said"): what follows is
+# not what the source said.
+NEGATED_CUE = re.compile(
+    r"\b(?:(?:has|have|had|did|does|do|is|are|was|were|will|would|could|can|should|may|might|must)\s+not"
+    r"|(?:has|have|had|did|does|do|is|are|was|were|wo|would|could|ca|should|must)n['’]t"
+    r"|(?:(?:has|have|had|will|would)\s+)?never)(?:\s+yet)?\s+$",
+    re.IGNORECASE,
+)

@@ -31,6 +31,7 @@ from rag.attribution.cues import (
     CUE_VERBS,
     HEDGE_ADVERBS,
     INSTITUTION_HEADS,
+    NEGATED_CUE,
     OUTLET,
     PRONOUN_SOURCES,
     QUOTE_PAIRS,
@@ -447,6 +448,16 @@ def _without_trailing_relays(text: str, drafts: list[_Draft]) -> list[_Draft]:
     return result
 
 
+def _with_negation(text: str, draft: _Draft) -> _Draft:
+    """The cue with the negation right before it ("has not said"): a reader must see that the source did not
+    say the content."""
+    before = text[max(0, draft.cue.start - 40) : draft.cue.start]
+    negation = NEGATED_CUE.search(before)
+    if negation is None:
+        return draft
+    return replace(draft, cue=Span.of(text, draft.cue.start - len(before) + negation.start(), draft.cue.end))
+
+
 def _unique(drafts: Iterable[_Draft]) -> list[_Draft]:
     seen: dict[tuple[int, int, int, int], _Draft] = {}
     for draft in drafts:
@@ -531,7 +542,8 @@ def extract_attributions(
     doc = doc if doc is not None else parse(text)
     drafts = [draft for sent in doc.sents for draft in _sentence_drafts(text, sent, start)]
     rules = _unique(drafts + _continuations(text, doc, drafts))
-    drafts = _without_trailing_relays(text, _combine(text, _tagged_drafts(text, start), rules))
+    combined = _without_trailing_relays(text, _combine(text, _tagged_drafts(text, start), rules))
+    drafts = [_with_negation(text, draft) for draft in combined]
     done: list[tuple[_Draft, Span | None]] = []
     result: list[Attribution] = []
     for draft in drafts:

@@ -144,29 +144,41 @@ def _kind(question: str, has_names: bool) -> Kind:
     return "fact"
 
 
-def outlets_named(question: str, outlets: Outlets, names: ActorNames) -> tuple[dict[str, tuple[str, ...]], str]:
-    """The outlets a question names (outlet -> article ids), and the question with those mentions blanked.
+def outlet_mentions(question: str, outlets: Outlets, names: ActorNames) -> list[tuple[str, int, int]]:
+    """Where a question names an outlet: (outlet, start, end), in reading order, never overlapping.
 
     An outlet is named by its name (with or without "The", in any case), by an article id, or by a
     capitalised word of its name no other outlet uses ("the Courier's report"); a word that also names an
-    actor ("Valdoria") counts only before "report", "article" and the like.
+    actor ("Valdoria") counts only before "report", "article" and the like. Ids are looked for first, then
+    names, longest first.
     """
-    found: dict[str, tuple[str, ...]] = {}
-    rest = question
-    for token in re.findall(r"[\w][\w.-]*\w", question):
-        if token in outlets.outlet_of:
-            found[outlets.outlet_of[token]] = outlets.articles[outlets.outlet_of[token]]
-            rest = re.sub(r"\b(?:the\s+)?" + re.escape(token) + r"\b(?:['’]s)?", " ", rest, flags=re.IGNORECASE)
-    for outlet, ids in sorted(outlets.articles.items(), key=lambda item: -len(item[0])):
+    candidates: list[tuple[str, re.Pattern[str]]] = [
+        (outlets.outlet_of[token], re.compile(r"\b(?:the\s+)?" + re.escape(token) + r"\b(?:['’]s)?", re.IGNORECASE))
+        for token in dict.fromkeys(re.findall(r"[\w][\w.-]*\w", question))
+        if token in outlets.outlet_of
+    ]
+    for outlet in sorted(outlets.articles, key=len, reverse=True):
         full = re.escape(re.sub(r"^the\s+", "", outlet, flags=re.IGNORECASE))
         own = [re.escape(w) + (REPORT_AHEAD if names.actors(w) else "") for w in outlets.own_words.get(outlet, [])]
-        patterns = [re.compile(r"\b(?:the\s+)?" + full + r"\b(?:['’]s)?", re.IGNORECASE)]
-        patterns += [re.compile(r"\b(?:the\s+)?(?:" + "|".join(own) + r")\b(?:['’]s)?")] if own else []
-        for pattern in patterns:
-            if pattern.search(rest):
-                found[outlet] = ids
-                rest = pattern.sub(" ", rest)
-    return found, " ".join(rest.split())
+        candidates.append((outlet, re.compile(r"\b(?:the\s+)?" + full + r"\b(?:['’]s)?", re.IGNORECASE)))
+        if own:
+            candidates.append((outlet, re.compile(r"\b(?:the\s+)?(?:" + "|".join(own) + r")\b(?:['’]s)?")))
+    mentions: list[tuple[str, int, int]] = []
+    for outlet, pattern in candidates:
+        for match in pattern.finditer(question):
+            if all(match.end() <= start or end <= match.start() for _, start, end in mentions):
+                mentions.append((outlet, match.start(), match.end()))
+    return sorted(mentions, key=lambda mention: mention[1])
+
+
+def outlets_named(question: str, outlets: Outlets, names: ActorNames) -> tuple[dict[str, tuple[str, ...]], str]:
+    """The outlets a question names (outlet -> article ids), and the question with those mentions blanked."""
+    mentions = outlet_mentions(question, outlets, names)
+    rest = list(question)
+    for _, start, end in mentions:
+        rest[start:end] = " " * (end - start)
+    found = {outlet: outlets.articles[outlet] for outlet, _, _ in mentions}
+    return found, " ".join("".join(rest).split())
 
 
 def groups_named(question: str, groups: dict[str, tuple[str, ...]]) -> tuple[dict[str, tuple[str, ...]], str]:

@@ -12,7 +12,7 @@ from rag.question.answer import CITATION_MARK, QUOTED, Answer, excerpts
 OUTLET_LINE = re.compile(
     r"^(?P<outlet>[^>\-\[].*?) \((?P<date>\d{4}-\d{2}-\d{2})\)(?: reports| relies on these sources)?:$"
 )
-OUTLET_COUNT = re.compile(r"^(?P<carry>\d+) of (?P<total>\d+) outlets carry this claim")
+OUTLET_COUNT = re.compile(r"^(?:(?P<carry>\d+) of |All )(?P<total>\d+) outlets carry this claim")
 
 
 def _outlet_problems(answer: Answer) -> list[str]:
@@ -25,7 +25,8 @@ def _outlet_problems(answer: Answer) -> list[str]:
         counted = OUTLET_COUNT.match(line)
         if counted:
             cited = {c.outlet for c in answer.citations if f"[{c.n}]" in line}
-            if int(counted["carry"]) != len(cited) or int(counted["carry"]) > int(counted["total"]):
+            carry = int(counted["carry"] or counted["total"])  # "All N outlets" carry it: N of N
+            if carry != len(cited) or carry > int(counted["total"]):
                 problems.append(f"'{counted[0]}' but the line cites {len(cited)} outlet(s)")
     return problems
 

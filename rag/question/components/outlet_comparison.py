@@ -40,7 +40,8 @@ def _cells_answer(plan: Plan, claim: Claim, total: int) -> Answer:
     citations = [cite(n, c.article, c.unit.span.start, c.unit.span.end) for n, c in enumerate(claim.cells, 1)]
     marks = "".join(f"[{c.n}]" for c in citations)
     carrying = len(set(claim.outlets))
-    lines = [f"{carrying} of {total} outlets carry this claim{', all of them' if carrying == total else ''}. {marks}"]
+    share = f"All {total}" if carrying == total else f"{carrying} of {total}"
+    lines = [f"{share} outlets carry this claim. {marks}"]
     differences = claim.differences()
     if differences:
         lines.append("Where their accounts differ:")
