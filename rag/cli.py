@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -100,7 +101,13 @@ def _parser() -> argparse.ArgumentParser:
     story.add_argument("--json", action="store_true")
 
     ev = sub.add_parser("eval", help="run a QA file and print metrics")
-    ev.add_argument("--qa", type=Path, default=DEFAULT_QA, help=f"JSONL QA file (default {DEFAULT_QA.name})")
+    ev.add_argument(
+        "--qa",
+        type=Path,
+        default=DEFAULT_QA,
+        help=f"JSONL QA file (default {DEFAULT_QA.name}), or a story folder (articles/ and qa.jsonl), which is "
+        "ingested into a fresh temporary home",
+    )
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--no-ingest", action="store_true", help="evaluate what is indexed, skip ingesting")
     ev.add_argument("--no-baseline", action="store_true", help="skip the plain dense baseline")
@@ -119,10 +126,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _engine(args: argparse.Namespace) -> Engine:
+def _engine(args: argparse.Namespace, config: Config | None = None) -> Engine:
     from rag.engine import Engine
 
-    return Engine(Config.from_env(home=args.home, chroma_url=args.chroma_url))
+    return Engine(config or Config.from_env(home=args.home, chroma_url=args.chroma_url))
 
 
 def _llm(args: argparse.Namespace) -> LLMSpec | None:
@@ -247,12 +254,17 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from rag.evaluation.qa import below_thresholds, evaluate, format_table
+    from rag.evaluation.qa import below_thresholds, evaluate, format_table, story_folder
 
-    engine = _engine(args)
-    if not args.no_ingest:
-        engine.ingest(progress=False)
-    report = evaluate(engine, args.qa, progress=not args.json, baseline=not args.no_baseline, llm=_llm(args))
+    with tempfile.TemporaryDirectory(prefix="rag-eval-") as fresh:
+        if args.qa.is_dir():
+            articles, qa = story_folder(args.qa)
+            engine = _engine(args, Config(home=Path(fresh), corpus_dir=articles.resolve()))
+        else:
+            engine, qa = _engine(args), args.qa
+        if not args.no_ingest:
+            engine.ingest(progress=False)
+        report = evaluate(engine, qa, progress=not args.json, baseline=not args.no_baseline, llm=_llm(args))
     if args.report:
         from rag.evaluation.report import write_report
 

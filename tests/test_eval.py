@@ -106,3 +106,25 @@ def test_citation_quality_catches_unsupported_and_needless_citations() -> None:
     padded = Answer("q", "Officials said the bridge would open in May. [1][2]", False, [one, other])
     padded_counts = citation_counts(padded)
     assert padded_counts.supported == 1 and padded_counts.citations == 2 and padded_counts.relevant == 1
+
+
+@pytest.mark.subprocess
+def test_eval_takes_a_story_folder_and_ingests_it_into_a_fresh_home(tmp_path: Path) -> None:
+    story = tmp_path / "story"
+    (story / "articles").mkdir(parents=True)
+    (story / "articles" / "bridge.md").write_text(
+        "---\ntitle: Bridge opens\noutlet: Eastport Herald\ndate: 2025-05-01\n---\n"
+        "Mayor Ana Ortiz said the Eastport bridge would open in May.\n",
+        encoding="utf-8",
+    )
+    rows = [
+        {"id": "b1", "kind": "fact", "question": "When will the Eastport bridge open?", "must": ["May"]},
+        {"id": "b2", "kind": "unanswerable", "question": "How much did the bridge cost?", "abstain": True},
+    ]
+    (story / "qa.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    home = tmp_path / "home"
+    result = run_cli(home, "eval", "--qa", str(story), "--json", "--no-baseline")
+    report = json.loads(result.stdout)
+    assert result.returncode == 0 and report["rows"] == 2
+    assert report["systems"]["ours"]["overall"]["correct"] == 1.0
+    assert not home.exists(), "the story was ingested into a fresh home, not the configured one"

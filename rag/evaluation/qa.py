@@ -26,17 +26,17 @@ from rag.ingest.articles import CorpusError, read_text
 from rag.question.answer import Answer
 from rag.question.prose import LLMSpec
 
-KINDS = ("fact", "attribution", "compare", "unanswerable", "cross_article")
-QA_FIELDS = {
-    "id": str,
-    "question": str,
-    "kind": str,
-    "answer": str,
-    "evidence": list,
-    "must": list,
-    "must_not": list,
-    "abstain": bool,
+KINDS = ("fact", "attribution", "compare", "unanswerable", "cross_article", "outlets")
+REQUIRED_FIELDS = {"id": str, "question": str, "kind": str}
+# Fields a row may leave out, with the value it then has.
+OPTIONAL_FIELDS: dict[str, tuple[type, object]] = {
+    "answer": (str, ""),
+    "evidence": (list, []),
+    "must": (list, []),
+    "must_not": (list, []),
+    "abstain": (bool, False),
 }
+STORY_QA = "qa.jsonl"  # in a story folder, beside its articles (`articles/`, or the folder itself)
 # Retrieval variants measured side by side: which candidate sources, and whether the reranker orders them.
 RETRIEVAL_MODES = {
     "dense": {"lexical": False, "rerank": False},
@@ -72,8 +72,14 @@ def load_qa(path: str | Path) -> list[dict]:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise CorpusError(path, f"line {line_no}: not JSON ({exc.msg})") from exc
-        for name, kind in QA_FIELDS.items():
+        if not isinstance(row, dict):
+            raise CorpusError(path, f"line {line_no}: not a JSON object")
+        for name, kind in REQUIRED_FIELDS.items():
             if not isinstance(row.get(name), kind):
+                raise CorpusError(path, f"line {line_no}: field {name!r} must be a {kind.__name__}")
+        for name, (kind, default) in OPTIONAL_FIELDS.items():
+            row.setdefault(name, default)
+            if not isinstance(row[name], kind):
                 raise CorpusError(path, f"line {line_no}: field {name!r} must be a {kind.__name__}")
         if row["kind"] not in KINDS:
             raise CorpusError(path, f"line {line_no}: kind {row['kind']!r} is not one of {', '.join(KINDS)}")
@@ -81,6 +87,15 @@ def load_qa(path: str | Path) -> list[dict]:
     if not rows:
         raise CorpusError(path, "holds no QA rows")
     return rows
+
+
+def story_folder(folder: Path) -> tuple[Path, Path]:
+    """The articles and the QA file of a story folder (`articles/` and `qa.jsonl`, as in realnews)."""
+    articles = folder / "articles" if (folder / "articles").is_dir() else folder
+    qa = folder / STORY_QA
+    if not qa.is_file():
+        raise CorpusError(folder, f"a story folder needs its questions in {STORY_QA}")
+    return articles, qa
 
 
 def _evidence_rank(texts: list[str], evidence: list[str]) -> int | None:
