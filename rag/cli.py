@@ -108,6 +108,11 @@ def _parser() -> argparse.ArgumentParser:
         help=f"JSONL QA file (default {DEFAULT_QA.name}), or a story folder (articles/ and qa.jsonl), which is "
         "ingested into a fresh temporary home",
     )
+    ev.add_argument(
+        "--answer-selection",
+        type=Path,
+        help="instead: MAP and MRR on the WikiQA / TrecQA test files in this folder (or this file)",
+    )
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--no-ingest", action="store_true", help="evaluate what is indexed, skip ingesting")
     ev.add_argument("--no-baseline", action="store_true", help="skip the plain dense baseline")
@@ -255,6 +260,18 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from rag.evaluation.qa import below_thresholds, evaluate, format_table, story_folder
+
+    if args.answer_selection:
+        from rag.evaluation.answer_selection import score_tests
+
+        scores = score_tests(args.answer_selection)
+        if args.json:
+            print(json.dumps(scores, indent=2))
+        for row in [] if args.json else scores:
+            for system in ("relevance model", "bi-encoder"):
+                s = row[system]
+                print(f"{row['file']}\t{system}\t{s['questions']} questions\tMAP {s['map']:.3f}\tMRR {s['mrr']:.3f}")
+        return 0
 
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as fresh:
         if args.qa.is_dir():

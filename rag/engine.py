@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from rag.compare.positions import ActorRow
     from rag.index.library import Library
+    from rag.index.retrieval import Rerank
     from rag.index.who_said_what import SpeakerRow
     from rag.ingest.consistency import CheckReport
     from rag.ingest.pipeline import IngestReport
@@ -221,7 +222,7 @@ class Engine:
         return replace(answer, verified=True)
 
     def retrieve(
-        self, question: str, top_k: int, dense: bool = True, lexical: bool = True, rerank: bool = True
+        self, question: str, top_k: int, dense: bool = True, lexical: bool = True, rerank: Rerank = "relevance"
     ) -> list[NodeWithScore]:
         """The passages one configuration of the retrieval pipeline finds (eval measures each stage)."""
         retrieval = self.library.retrieval

@@ -1,8 +1,8 @@
 """Each answer component on a plan built by hand, over an article held in memory: no Chroma, no encoder.
 
 `MemoryLibrary` offers what the components read of a `Library` (and of its retrieval, actors and catalog),
-built from the real chunker, the real attribution extractor and the real actor names; it ranks units by
-shared words.
+built from the real chunker, the real attribution extractor and the real actor names; it picks units by
+shared words and ranks them with the real relevance model.
 """
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import pytest
 from llama_index.core.schema import NodeWithScore, TextNode
 
+from rag import settings
 from rag.actors.names import ActorNames, place_names
 from rag.attribution.spans import Attribution
 from rag.compare.positions import ActorRow, actor_rows
@@ -20,6 +22,7 @@ from rag.index.terms import content_terms, name_terms, recall
 from rag.ingest.articles import Article, load_article
 from rag.ingest.pipeline import analyse_article
 from rag.ingest.units import chunk_article
+from rag.models.relevance import relevance_model
 from rag.question import components
 from rag.question.components import actor_comparison, did_say, fact, sources
 from rag.question.plan import Kind, Plan, understand
@@ -67,7 +70,13 @@ class MemoryLibrary:
             for c in self.chunks
             if speakers is None or (self.article.id, c.index) in spoken
         ]
-        return sorted(hits, key=lambda h: -(h.score or 0))[:top_k]
+        best = sorted(hits, key=lambda h: -(h.score or 0))[: settings.RELEVANCE_CANDIDATES]
+        for hit, relevance in zip(best, self.relevance(question, [h.node.get_content() for h in best]), strict=True):
+            hit.node.metadata["relevance"] = hit.score = float(relevance)
+        return sorted(best, key=lambda h: -(h.score or 0))[:top_k]
+
+    def relevance(self, question: str, sentences: Sequence[str]) -> np.ndarray:
+        return relevance_model().scores(question, [(s, "") for s in sentences])
 
     def articles(self, article_ids: Iterable[str]) -> dict[str, Article]:
         return {a: self.article for a in article_ids if a == self.article.id}

@@ -39,10 +39,11 @@ OPTIONAL_FIELDS: dict[str, tuple[type, object]] = {
 STORY_QA = "qa.jsonl"  # in a story folder, beside its articles (`articles/`, or the folder itself)
 # Retrieval variants measured side by side: which candidate sources, and whether the reranker orders them.
 RETRIEVAL_MODES = {
-    "dense": {"lexical": False, "rerank": False},
-    "bm25": {"dense": False, "rerank": False},
-    "hybrid": {"rerank": False},
-    "hybrid+rerank": {},
+    "dense": {"lexical": False, "rerank": "none"},
+    "bm25": {"dense": False, "rerank": "none"},
+    "hybrid": {"rerank": "none"},
+    "hybrid+rerank": {"rerank": "lexical"},
+    "hybrid+relevance": {},
 }
 
 

@@ -23,6 +23,7 @@ from rag.index.retrieval import Retrieval
 from rag.ingest.articles import Article
 from rag.ingest.units import sentence_spans
 from rag.models.encoder import embed_model
+from rag.models.relevance import relevance_model
 from rag.question.answer import QuestionError
 from rag.store.catalog import SQL_BATCH, Catalog, Outlets
 from rag.store.chroma import unit_id
@@ -69,6 +70,10 @@ class Library:
             outlets = self.catalog.outlets()
         self._outlets = (committed, outlets)
         return outlets
+
+    def relevance(self, question: str, sentences: Sequence[str]) -> np.ndarray:
+        """How likely the relevance model rates each sentence to answer the question."""
+        return relevance_model().scores(question, [(sentence, "") for sentence in sentences])
 
     def articles(self, article_ids: Iterable[str]) -> dict[str, Article]:
         """Committed articles by id (those still indexed)."""

@@ -3,6 +3,7 @@ question-aware reranker (bi-encoder cosine + the question's names and content wo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -15,6 +16,12 @@ from rag import settings
 from rag.actors.names import ActorNames
 from rag.index.dense import VectorsFor
 from rag.index.terms import content_terms, name_terms, recall
+
+# A unit that opens by referring back to the sentence before: a pronoun, a possessive, or "the" and a
+# lower-case noun ("the ministry", not "The Ostrian government").
+REFERS_BACK = re.compile(r"^\W*(?:(?i:he|she|it|they|we|his|her|its|their|this|that|these|those)\b|(?i:the)\s+[a-z])")
+SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s+")
+CONTEXT_CHARS = 600  # looked back for the sentence before
 
 
 class VisibleUnits(BaseNodePostprocessor):
@@ -83,8 +90,8 @@ class QuestionAwareReranker(BaseNodePostprocessor):
     """Reorders candidates by cosine + weighted recall of the question's names and content words (a name
     counts as present when the candidate names its actor otherwise).
 
-    Each hit's score becomes that combined score; `metadata["cosine"]` keeps the raw similarity, which
-    the answerer uses to decide whether the corpus answers the question at all.
+    Cheap (the stored vectors and word sets), it picks the candidates the relevance model reads, and orders
+    the last stage of the pipelines eval compares without that model.
     """
 
     vectors_for: VectorsFor = Field(exclude=True)
@@ -109,7 +116,47 @@ class QuestionAwareReranker(BaseNodePostprocessor):
             score = (
                 cosine + settings.NAME_WEIGHT * recall(names, present) + settings.TERM_WEIGHT * recall(terms, present)
             )
-            hit.node.metadata["cosine"] = cosine
             rescored.append(NodeWithScore(node=hit.node, score=score))
         rescored.sort(key=lambda hit: hit.score or 0.0, reverse=True)
         return rescored[: self.top_n]
+
+
+class RelevanceReranker(BaseNodePostprocessor):
+    """Reorders candidates by the relevance model's probability that each answers the question.
+
+    A sentence that leans on the one before ("His government would fund …", "The ministry said …") is read
+    with it. Each hit's score becomes that probability, also kept as `metadata["relevance"]`, which decides
+    whether the corpus answers the question at all. Ties keep the order the candidates came in.
+    """
+
+    score: Callable[[str, list[tuple[str, str]]], np.ndarray] = Field(exclude=True)
+    texts_of: Callable[[set[str]], dict[str, str]] = Field(exclude=True, description="article id -> text")
+    top_n: int = Field(default=5)
+
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
+        if query_bundle is None or not nodes:
+            return nodes[: self.top_n]
+        texts = self.texts_of({hit.node.metadata["article_id"] for hit in nodes})
+        passages = [
+            (hit.node.get_content(), leaning_on(texts.get(hit.node.metadata["article_id"], ""), hit)) for hit in nodes
+        ]
+        scores = self.score(query_bundle.query_str, passages)
+        rescored = []
+        for hit, score in zip(nodes, scores, strict=True):
+            hit.node.metadata["relevance"] = float(score)
+            rescored.append(NodeWithScore(node=hit.node, score=float(score)))
+        rescored.sort(key=lambda hit: hit.score or 0.0, reverse=True)
+        return rescored[: self.top_n]
+
+
+def leaning_on(article: str, hit: NodeWithScore) -> str:
+    """The sentence before a unit that opens by referring back ("His government …", "The ministry …",
+    "They …"), or "" for a unit that stands alone."""
+    start = int(hit.node.metadata["start"])
+    if not REFERS_BACK.match(hit.node.get_content()):
+        return ""
+    before = article[max(0, start - CONTEXT_CHARS) : start].rstrip()
+    ends = [m.end() for m in SENTENCE_END.finditer(before[:-1])]
+    return before[ends[-1] :].strip() if ends else before.strip()

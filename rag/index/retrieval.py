@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from llama_index.core import VectorStoreIndex
 from llama_index.core.llms import MockLLM
@@ -25,8 +25,16 @@ from rag.config import Config
 from rag.index.bm25 import LexicalIndex
 from rag.index.dense import DenseScope, dense_retriever
 from rag.index.fusion import Filtered, hybrid_retriever
-from rag.index.postprocessors import FirstN, QuestionAwareReranker, SpokenBy, UnitTexts, VisibleUnits
+from rag.index.postprocessors import (
+    FirstN,
+    QuestionAwareReranker,
+    RelevanceReranker,
+    SpokenBy,
+    UnitTexts,
+    VisibleUnits,
+)
 from rag.models.encoder import embed_model
+from rag.models.relevance import relevance_model
 from rag.store.catalog import Catalog
 from rag.store.chroma import chroma_client, unit_collection, unit_id
 
@@ -38,6 +46,7 @@ if TYPE_CHECKING:
     from rag.index.bm25 import StoredUnit
 
 BM25_FOLDER = "bm25"
+Rerank = Literal["none", "lexical", "relevance"]
 
 
 class Retrieval:
@@ -149,11 +158,12 @@ class Retrieval:
         speakers: frozenset[str] | None = None,
         dense: bool = True,
         lexical: bool = True,
-        rerank: bool = True,
+        rerank: Rerank = "relevance",
     ) -> RetrieverQueryEngine | None:
         """Candidates (dense, BM25 or both fused; where one of the speaker phrases speaks) -> visible units
-        only (of the chosen articles) -> their texts -> question-aware rerank, as one llama-index query engine;
-        None when nothing is in scope. Answers use the default; eval compares."""
+        only (of the chosen articles) -> their texts -> reranked, as one llama-index query engine; None when
+        nothing is in scope. The default reranks the fused candidates by cosine and word overlap, then the best
+        `RELEVANCE_CANDIDATES` of them by the relevance model; eval compares the stages."""
 
         committed = self.catalog.hashes()
         scope = self._dense_scope(committed, article_ids, speakers)
@@ -172,12 +182,13 @@ class Retrieval:
             VisibleUnits(committed=committed, article_ids=frozenset(article_ids) if article_ids else None),
             UnitTexts(texts_of=self.catalog.texts),
         ]
-        last = (
-            QuestionAwareReranker(vectors_for=self.vectors, actors=self.actors.names(), top_n=top_k)
-            if rerank
-            else FirstN(n=top_k)
-        )
-        return RetrieverQueryEngine(retriever, NoText(llm=MockLLM()), node_postprocessors=[*kept, last])
+        if rerank == "none":
+            return RetrieverQueryEngine(retriever, NoText(llm=MockLLM()), node_postprocessors=[*kept, FirstN(n=top_k)])
+        lexical_cut = top_k if rerank == "lexical" else max(top_k, settings.RELEVANCE_CANDIDATES)
+        kept.append(QuestionAwareReranker(vectors_for=self.vectors, actors=self.actors.names(), top_n=lexical_cut))
+        if rerank == "relevance":
+            kept.append(RelevanceReranker(score=relevance_model().scores, texts_of=self.catalog.texts, top_n=top_k))
+        return RetrieverQueryEngine(retriever, NoText(llm=MockLLM()), node_postprocessors=kept)
 
     def retrieve(
         self,

@@ -13,7 +13,8 @@ from rag.actors.names import ActorNames
 from rag.attribution.spans import Attribution, Span
 from rag.index.terms import content_terms, matched
 from rag.question.answer import Answer, Citation, abstention, cite
-from rag.question.answerable import unanswered_reason
+from rag.question.answer_phrase import answer_phrase
+from rag.question.answerable import Gate, relevance, unanswered_reason
 
 if TYPE_CHECKING:
     from llama_index.core.schema import NodeWithScore
@@ -44,8 +45,9 @@ def speaker_line(n: int, attribution: Attribution, cited_start: int, cited_end: 
 
 
 def choose_passages(plan: Plan, hits: list[NodeWithScore], max_cited: int, actors: ActorNames) -> list[NodeWithScore]:
-    """The best passage, then those naming an actor the chosen ones leave out, then those scoring close
-    to the best, in rank order.
+    """The best passage, then those naming an actor the chosen ones leave out, then the others the relevance
+    model rates as answering, those of articles not cited yet first (so outlets that differ are all shown),
+    in rank order.
 
     "Compare Peskov and Miroshnik" needs one passage per name even when the second scores lower.
     """
@@ -63,14 +65,27 @@ def choose_passages(plan: Plan, hits: list[NodeWithScore], max_cited: int, actor
         if matched(wanted - matched(wanted, covered), named):
             chosen.append(hit)
             covered |= named
-    for hit in hits[1:]:
-        if (
-            len(chosen) < max_cited
-            and hit not in chosen
-            and (hit.score or 0) >= (best.score or 0) - settings.SCORE_MARGIN
-        ):
+    answering = [hit for hit in hits[1:] if hit not in chosen and relevance(hit) >= settings.ANSWERS_AT]
+    cited_articles = {hit.node.metadata["article_id"] for hit in chosen}
+    new_articles = [hit for hit in answering if hit.node.metadata["article_id"] not in cited_articles]
+    for hit in [*new_articles, *answering]:
+        if len(chosen) < max_cited and hit not in chosen:
             chosen.append(hit)
     return sorted(chosen, key=hits.index)
+
+
+def answer_line(plan: Plan, citations: list[Citation], texts: dict[str, str]) -> str | None:
+    """The answer phrases of the cited sentences, each quoted and cited, alike ones together:
+    “400,000 homes” [1][2], “500,000 homes” [3] (the outlets differ)."""
+    cited: dict[str, list[int]] = {}
+    for citation in citations:
+        phrase = answer_phrase(plan, texts[citation.article_id], citation.start, citation.end)
+        if phrase is not None:
+            cited.setdefault(phrase.text, []).append(citation.n)
+    if not cited:
+        return None
+    line = ", ".join(f"“{phrase}” " + "".join(f"[{n}]" for n in ns) for phrase, ns in cited.items())
+    return line + (" (the outlets differ)" if len(cited) > 1 else "")
 
 
 def compose(
@@ -79,10 +94,12 @@ def compose(
     library: Library,
     lead: str | None = None,
     max_cited: int = settings.MAX_CITED,
+    gate: Gate = unanswered_reason,
 ) -> Answer:
-    """Cite the best-supported units verbatim with their speakers, or abstain when they do not cover the question."""
+    """Cite the best-supported units verbatim with their speakers, or abstain when the `gate` says they do not
+    answer the question."""
     question = plan.question
-    reason = unanswered_reason(plan, hits, library.actors.names())
+    reason = gate(plan, hits, library.actors.names())
     if reason:
         return abstention(question, reason)
     chosen = choose_passages(plan, hits, max_cited, library.actors.names())
@@ -91,7 +108,7 @@ def compose(
     attributions = library.attributions_by_unit(set(article_ids))
     citations: list[Citation] = []
     shown: list[dict[str, Any]] = []
-    lines: list[str] = [lead] if lead else []
+    lines: list[str] = []
     for article_id in article_ids:
         article = articles[article_id]
         lines.append(f"{article.outlet} ({article.date}) reports:")
@@ -103,6 +120,9 @@ def compose(
             citations.append(citation)
             lines.append("> " + citation.text.replace("\n", "\n> ") + f" [{n}]")
             for attribution in attributions.get((article_id, int(hit.node.metadata["unit"])), []):
-                lines.append(speaker_line(n, attribution, citation.start, citation.end))
+                if attribution.source is not None:  # "no named source" lines only add noise
+                    lines.append(speaker_line(n, attribution, citation.start, citation.end))
                 shown.append({"n": n, "article_id": article_id, **attribution.to_dict()})
+    first = answer_line(plan, citations, {a: articles[a].text for a in article_ids}) if plan.expects else None
+    lines = [line for line in (first, lead) if line] + lines
     return Answer(question, "\n".join(lines), False, citations, shown)

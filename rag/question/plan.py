@@ -15,16 +15,14 @@ from typing import TYPE_CHECKING, Literal
 
 from rag import settings
 from rag.actors.names import ActorNames
-from rag.attribution.cues import CUE_VERBS, XCOMP_CUES
-from rag.attribution.extract import nlp
-from rag.index.terms import QUESTION_WORDS, content_terms, name_terms
+from rag.index.terms import content_terms, name_terms
 from rag.store.catalog import Outlets
 
 if TYPE_CHECKING:
-    from spacy.tokens import Token
+    pass
 
 Kind = Literal["fact", "who_said", "did_say", "sources", "actors", "outlets"]
-Expects = Literal["time", "number", "place"]
+Expects = Literal["time", "number", "amount", "place", "duration", "name"]
 
 REPORTING_VERBS = (
     r"(?:say|said|tell|told|think|warn|warned|claim|argue|believe|mean|propose|admit|state|announce|reply|respond)"
@@ -64,15 +62,19 @@ OUTLETS_ASKED = re.compile(
 # After a word, what makes it point at a report rather than a topic ("Valdoria's report", "the Wire article").
 REPORT_AHEAD = r"(?=\W*(?:['’]s\s+)?(?:report|article|story|coverage|piece|account|version)\b)"
 ACTOR_WORDS = re.compile(r"\b(?:actors?|countries|states|sides?|governments?|who)\b", re.IGNORECASE)
-LIGHT_VERBS = frozenset("be do have make get take give go come happen".split())
-# Verbs that ask about the article's wording rather than the events ("What verb introduces …", "see it the same way").
-TEXT_VERBS = frozenset(
-    "see view introduce use call name describe mention quote cite attribute refer include rely".split()
-)
+# The kind of answer a question asks for, by its question word at the start of a clause ("Per CNN, when …").
+CLAUSE_START = r"(?:^|[,;:]\s+)"
 EXPECTS: dict[Expects, re.Pattern[str]] = {
-    "time": re.compile(r"^(?:when\b|(?:on |in )?(?:what|which) (?:time|day|date|month|year)\b)", re.IGNORECASE),
-    "number": re.compile(r"^how (?:many|much)\b", re.IGNORECASE),
-    "place": re.compile(r"^where\b", re.IGNORECASE),
+    "time": re.compile(
+        CLAUSE_START
+        + r"(?:(?:by |since |until )?when\b|(?:on |in |at |by )?(?:what|which) (?:time|day|date|month|year)\b)",
+        re.IGNORECASE,
+    ),
+    "number": re.compile(CLAUSE_START + r"how many\b", re.IGNORECASE),
+    "amount": re.compile(CLAUSE_START + r"how much\b", re.IGNORECASE),
+    "place": re.compile(CLAUSE_START + r"(?:where\b|in (?:what|which) (?:city|country|town|place|state)\b)", re.I),
+    "duration": re.compile(CLAUSE_START + r"(?:for )?how long\b", re.IGNORECASE),
+    "name": re.compile(CLAUSE_START + r"who(?:m)?\b(?!.*\b(?:say|said|tell|told|warn|warned)\b)", re.IGNORECASE),
 }
 
 
@@ -90,7 +92,6 @@ class Plan:
     fallback: Kind = "fact"  # the kind to answer as when an actor comparison finds no actors to compare
     words: frozenset[str] = frozenset()  # stemmed content words
     names: frozenset[str] = frozenset()  # stemmed capitalised words: what the answer must be about
-    predicate: tuple[str, str] | None = None  # the main verb or adjective as written, and its lemma
     outlets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # outlet named -> its article ids
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)  # outlet group named -> its outlets
     topic: str | None = None  # the question without the outlets it names (they become the scope)
@@ -99,25 +100,6 @@ class Plan:
     def searched(self) -> str:
         """What retrieval looks for: the question, less any outlet it names."""
         return self.topic or self.question
-
-
-def predicate(question: str) -> tuple[str, str] | None:
-    """The question's main verb or predicate adjective ("won", "reluctant") with its lemma. A verb that
-    only shapes the question ("is", "did", "see", "agree", "say") hands over to the first verb of what it
-    governs ("Do the outlets agree on who won …?" -> "won"); speech verbs are left to attribution."""
-    root = next(iter(nlp()(question, disable=["ner"]).sents)).root
-    if root.pos_ == "AUX" or root.lemma_.lower() in LIGHT_VERBS:
-        root = next((c for c in root.children if c.dep_ == "acomp" and c.pos_ == "ADJ"), root)
-    if _shapes_question(root):
-        root = next((t for t in root.subtree if t.pos_ == "VERB" and not _shapes_question(t)), root)
-    if root.pos_ not in ("VERB", "ADJ") or _shapes_question(root):
-        return None
-    return root.text, root.lemma_.lower()
-
-
-def _shapes_question(token: Token) -> bool:
-    lemma = token.lemma_.lower()
-    return token.pos_ == "AUX" or lemma in LIGHT_VERBS | TEXT_VERBS | QUESTION_WORDS | CUE_VERBS | XCOMP_CUES
 
 
 def speaker_asked(question: str) -> str | None:
@@ -234,7 +216,6 @@ def understand(
         fallback=specific,
         words=frozenset(content_terms(topic)),
         names=names_asked,
-        predicate=predicate(question),
         outlets=named_outlets,
         groups=named_groups,
         topic=topic if named_outlets else None,

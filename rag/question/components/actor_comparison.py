@@ -29,6 +29,12 @@ def rows_asked(plan: Plan, rows: list[ActorRow]) -> list[ActorRow] | None:
     return None
 
 
+def _answers(plan: Plan, rows: list[ActorRow], library: Library) -> bool:
+    """Whether the relevance model rates any evidence shown as answering the question."""
+    shown = [item.sentence.text for row in rows[: settings.MAX_ACTORS] for item in (row.deciding or row.evidence)]
+    return bool(shown) and float(library.relevance(plan.question, shown).max()) >= settings.ANSWERS_AT
+
+
 def answer(plan: Plan, library: Library) -> Answer | None:
     article_ids = sorted(plan.scope or library.articles_about(plan.searched, plan.top_k))
     rows = rows_asked(plan, library.actor_table(None, article_ids))
@@ -36,6 +42,8 @@ def answer(plan: Plan, library: Library) -> Answer | None:
         return None
     if not rows:
         return abstention(plan.question, "No actor takes that position.")
+    if len(plan.actors) < 2 and not plan.stances and not _answers(plan, rows, library):
+        return None  # neither actors nor a stance asked about, and no position that answers it: not a comparison
     articles = library.articles({item.article_id for row in rows for item in row.evidence})
     lines = ["Positions side by side:"]
     citations: list[Citation] = []

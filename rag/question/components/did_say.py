@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from rag import settings
+from rag.actors.names import ActorNames
 from rag.attribution.spans import Attribution
 from rag.index.library import Library
 from rag.index.terms import content_terms, recall
 from rag.question.answer import Answer, abstention
-from rag.question.answerable import unanswered_reason
+from rag.question.answerable import unworded_reason
 from rag.question.compose import compose
 from rag.question.plan import Plan, understand
 from rag.question.speaker_match import speaks_for
@@ -40,14 +42,19 @@ def verdict(asked: str, attribution: Attribution) -> str:
 
 
 def answer(plan: Plan, library: Library) -> Answer:
-    """The claim is looked for as a statement of its own (understood like a question), whoever said it."""
+    """The claim is looked for as a statement of its own, whoever said it; it is in the articles when most of
+    its words are in the passage found (the relevance model rates answers to questions, not claims)."""
     claim = understand(plan.claim or plan.question, library.actors.names(), plan.top_k, plan.scope)
     hits = library.retrieval.retrieve(claim.question, plan.top_k, plan.scope)
-    reason = unanswered_reason(claim, hits, library.actors.names())
+
+    def gate(plan: Plan, hits: list, actors: ActorNames) -> str | None:
+        return unworded_reason(plan, hits, actors, settings.CLAIM_RECALL)
+
+    reason = gate(claim, hits, library.actors.names())
     if reason:
         return abstention(plan.question, reason)
     top = hits[0].node.metadata
     in_unit = library.attributions_by_unit({top["article_id"]}).get((top["article_id"], int(top["unit"])), [])
     attribution = closest_attribution(claim.question, in_unit)
     lead = UNATTRIBUTED if attribution is None else verdict(plan.speaker or "", attribution)
-    return replace(compose(claim, hits[:1], library, lead, 1), question=plan.question)
+    return replace(compose(claim, hits[:1], library, lead, 1, gate), question=plan.question)

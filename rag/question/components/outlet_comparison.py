@@ -11,7 +11,7 @@ from rag.compare.article_pairs import stories
 from rag.compare.story_claims import Claim, claims
 from rag.index.library import Library
 from rag.question.answer import Answer, Citation, abstention, cite
-from rag.question.answerable import unanswered_reason
+from rag.question.answerable import unworded_reason
 from rag.question.compose import compose
 from rag.question.plan import Plan
 
@@ -92,8 +92,7 @@ def answer(plan: Plan, library: Library) -> Answer | None:
         first, second = sorted(named, key=lambda outlet: _position(plan.question, outlet))
         return _only_in(plan, found, first, second, {first}, {second})
     hits = library.retrieval.retrieve(plan.searched, plan.top_k, story)
-    # Within one story, half the question's words pick out its claim ("Which outlets call the site Dunmore?").
-    reason = unanswered_reason(plan, hits, library.actors.names(), settings.STORY_RECALL)
+    reason = unworded_reason(plan, hits, library.actors.names(), settings.STORY_RECALL)
     if reason:
         return abstention(plan.question, reason)
     # Of the best passages' claims, the one most outlets carry: the question asks across outlets.

@@ -1,0 +1,71 @@
+"""The answer itself, as the article writes it: the date, the number with what it counts, the place, the
+duration or the name a when / how-many / where / how-long / who question asks for, found in a cited sentence.
+
+Entities come from spaCy's named-entity recogniser (a trained model); a number takes the noun it counts
+("5,000 residents", "an 11-nation bloc") from the parse. Among several of the wanted type, one that is not
+already in the question and that counts what the question asks about ("How many residents …") comes first.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from rag.attribution.cues import CUE_VERBS, OUTLET
+from rag.attribution.extract import nlp
+from rag.attribution.spans import Span
+from rag.index.terms import content_terms, matched
+from rag.question.plan import REPORTING_VERBS, Expects, Plan
+
+if TYPE_CHECKING:
+    from spacy.tokens import Span as SpacySpan
+
+# A question about the reporting itself ("When did Peskov say …?", "Who told the Post …?") may be answered by it.
+ASKS_ABOUT_REPORTING = re.compile(r"\b" + REPORTING_VERBS + r"\b", re.IGNORECASE)
+
+ENTITY_LABELS: dict[Expects, tuple[str, ...]] = {
+    "time": ("DATE", "TIME"),
+    "number": ("CARDINAL", "QUANTITY", "MONEY", "PERCENT"),
+    "amount": ("MONEY", "QUANTITY", "PERCENT"),
+    "place": ("GPE", "LOC", "FAC"),
+    "duration": ("DATE", "TIME", "QUANTITY"),
+    "name": ("PERSON", "ORG", "NORP"),
+}
+# How a number attaches to the noun it counts ("5,000 residents", "an 11-nation bloc").
+COUNTING = ("nummod", "quantmod", "compound")
+
+
+def _frames_the_report(entity: SpacySpan) -> bool:
+    """An entity that tells when, where or through whom something was said ("said in December", "The Times,
+    citing …"), not an answer about what was said."""
+    head = entity.root.head
+    if head.pos_ == "ADP":  # "said in December"
+        head = head.head
+    return head.lemma_.lower() in CUE_VERBS or bool(OUTLET.fullmatch(entity.text.removeprefix("The ")))
+
+
+def answer_phrase(plan: Plan, text: str, start: int, end: int) -> Span | None:
+    """The span of `text[start:end]` (a cited sentence) that answers the planned question, or None."""
+    if plan.expects is None:
+        return None
+    doc = nlp()(text[start:end])
+    asked = plan.question.lower()
+    wanted = plan.words - plan.names
+    about_reporting = bool(ASKS_ABOUT_REPORTING.search(plan.question))
+    found = []
+    for entity in doc.ents:
+        if entity.label_ not in ENTITY_LABELS[plan.expects] or entity.text.lower() in asked:
+            continue
+        if not about_reporting and _frames_the_report(entity):
+            continue
+        first, last = entity.start, entity.end
+        if plan.expects in ("number", "amount"):
+            head = entity.root.head
+            if head.i >= last and head.pos_ in ("NOUN", "PROPN") and entity.root.dep_ in COUNTING:
+                last = head.i + 1
+        counted = content_terms(doc[first:last].text)
+        found.append((not matched(wanted, counted), first, doc[first:last]))
+    if not found:
+        return None
+    _, _, best = min(found, key=lambda item: (item[0], item[1]))
+    return Span.of(text, start + best.start_char, start + best.end_char)
