@@ -51,6 +51,7 @@ class MemoryLibrary:
         top_k: int,
         article_ids: Sequence[str] | None = None,
         speakers: frozenset[str] | None = None,
+        rerank: str = "relevance",
     ) -> list[NodeWithScore]:
         spoken = {
             (item.article_id, item.unit)
@@ -71,6 +72,8 @@ class MemoryLibrary:
             if speakers is None or (self.article.id, c.index) in spoken
         ]
         best = sorted(hits, key=lambda h: -(h.score or 0))[: settings.RELEVANCE_CANDIDATES]
+        if rerank != "relevance":
+            return best[:top_k]
         for hit, relevance in zip(best, self.relevance(question, [h.node.get_content() for h in best]), strict=True):
             hit.node.metadata["relevance"] = hit.score = float(relevance)
         return sorted(best, key=lambda h: -(h.score or 0))[:top_k]

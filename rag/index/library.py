@@ -88,7 +88,8 @@ class Library:
 
     def articles_about(self, question: str, top_k: int) -> set[str]:
         """With no articles chosen, corpus-wide questions ("which sources…") look at the articles retrieval finds."""
-        return {hit.node.metadata["article_id"] for hit in self.retrieval.retrieve(question, top_k)}
+        hits = self.retrieval.retrieve(question, top_k, rerank="lexical")
+        return {hit.node.metadata["article_id"] for hit in hits}
 
     def article_views(self, article_ids: Sequence[str] | None = None) -> list[ArticleView]:
         """Committed articles with their units' stored vectors and attributions (for comparisons)."""

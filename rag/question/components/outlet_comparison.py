@@ -23,7 +23,7 @@ def _story(plan: Plan, library: Library) -> list[str]:
     (always for a question about an outlet group, which is compared with the story's other outlets)."""
     if plan.scope and len(plan.scope) > 1 and not plan.groups:
         return list(plan.scope)
-    hits = library.retrieval.retrieve(plan.searched, 1, plan.scope)
+    hits = library.retrieval.retrieve(plan.searched, 1, plan.scope, rerank="lexical")
     if not hits:
         return []
     top = hits[0].node.metadata["article_id"]
