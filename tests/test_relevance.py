@@ -97,6 +97,17 @@ def test_a_when_question_opens_with_the_date(dunmere_engine: Engine) -> None:
     assert answer.answer.splitlines()[0].startswith("“") and "2029" in answer.answer.splitlines()[0]
 
 
+def test_a_question_about_when_something_was_said_is_answered_by_the_date_of_saying(seeded_engine: Engine) -> None:
+    """ "said in December" frames a report, so it does not answer "When was X decided?", but it does answer a
+    question about the remark or warning itself."""
+    for question, date in (
+        ("When did Peskov make his remarks?", "December"),
+        ("On which day did Zhuravlev give his warning?", "Friday"),
+    ):
+        answer = seeded_engine.ask(question)
+        assert not answer.abstained and date in answer.answer.splitlines()[0], answer.answer
+
+
 def test_the_related_fact_the_articles_do_not_hold_is_not_answered(dunmere_engine: Engine) -> None:
     assert dunmere_engine.ask("How much will the Dunmere dam cost?").abstained
     assert dunmere_engine.ask("Who won the Ostrian election?").abstained

@@ -20,8 +20,10 @@ from rag.question.plan import REPORTING_VERBS, Expects, Plan
 if TYPE_CHECKING:
     from spacy.tokens import Span as SpacySpan
 
-# A question about the reporting itself ("When did Peskov say …?", "Who told the Post …?") may be answered by it.
-ASKS_ABOUT_REPORTING = re.compile(r"\b" + REPORTING_VERBS + r"\b", re.IGNORECASE)
+# A question about the reporting itself ("When did Peskov say …?", "When did he make his remarks?", "Who told the
+# Post …?") may be answered by it.
+REPORTING_NOUNS = r"(?:remarks?|comments?|statements?|warnings?|claims?|announcements?)"
+ASKS_ABOUT_REPORTING = re.compile(r"\b(?:" + REPORTING_VERBS + "|" + REPORTING_NOUNS + r")\b", re.IGNORECASE)
 
 ENTITY_LABELS: dict[Expects, tuple[str, ...]] = {
     "time": ("DATE", "TIME"),
