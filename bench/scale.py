@@ -27,9 +27,11 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+import numpy as np
 
 from rag.actors.mentions import article_names
 from rag.actors.names import Name
@@ -43,6 +45,7 @@ from rag.ingest.articles import Article, article_files, load_article, render_art
 from rag.ingest.pipeline import Analysis, IngestReport, embed_texts, ingest_articles
 from rag.ingest.units import Chunk, sentence_spans
 from rag.models.encoder import embed_model
+from rag.models.relevance import relevance_model
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 SPEAKERS = [
@@ -183,6 +186,33 @@ def latency(ask: Callable[[str], object], questions: list[str], repeats: int = 3
     return {"median_ms": round(statistics.median(times), 1), "p95_ms": round(percentile(times, 0.95), 1)}
 
 
+def relevance_model_share(engine: Engine, questions: list[str]) -> dict[str, float]:
+    """How much of an answer the relevance model takes: its time per question (median) and its share of all
+    answer time, with the model's `scores` timed in place."""
+    model = relevance_model()
+    scores = model.scores
+    spent = [0.0]
+
+    def timed_scores(question: str, passages: Sequence[tuple[str, str]]) -> np.ndarray:
+        started = time.perf_counter()
+        try:
+            return scores(question, passages)
+        finally:
+            spent[0] += time.perf_counter() - started
+
+    model.scores = timed_scores  # type: ignore[method-assign]
+    try:
+        model_ms, total_ms = [], []
+        for question in questions:
+            before, started = spent[0], time.perf_counter()
+            engine.ask(question)
+            total_ms.append(1000 * (time.perf_counter() - started))
+            model_ms.append(1000 * (spent[0] - before))
+    finally:
+        model.scores = scores  # type: ignore[method-assign]
+    return {"median_ms": round(statistics.median(model_ms), 1), "share": round(sum(model_ms) / sum(total_ms), 2)}
+
+
 def seconds_since_process_start() -> float:
     """Wall time since this process started (interpreter start-up and imports included), to 10 ms."""
     started_ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
@@ -207,6 +237,7 @@ def probe(home: Path, chroma_url: str | None) -> dict:
             "first_answer": round(first - warm, 2),
         },
         "ours": latency(engine.ask, QUESTIONS),
+        "relevance_model": relevance_model_share(engine, QUESTIONS),
         "baseline_dense": latency(BaselinePipeline(engine).ask, QUESTIONS),
         "peak_rss_mb": peak_rss_mb(),
     }
@@ -349,22 +380,28 @@ def markdown(figures: dict) -> str:
     def pair(figure: dict) -> str:
         return f"{figure['median_ms']} / {figure['p95_ms']}"
 
+    def model_share(probed: dict) -> str:
+        model = probed.get("relevance_model")
+        return f"{model['median_ms']} ({model['share']:.0%})" if model else "–"
+
     lines = [
         f"raw encode {figures['raw_encode_sentences_per_s']} sentences/s; "
         f"ingest {figures['ingest_units_per_s']} units/s "
         f"({figures['ingest_share_of_raw_encode']:.0%} of raw), {figures['ingest_articles_per_s']} articles/s; "
         f"stage seconds {figures['ingest_stage_seconds']}",
         "",
-        "| articles | units | ours median / p95 ms | plain dense median / p95 ms | ours via Chroma server ms "
+        "| articles | units | ours median / p95 ms | relevance model ms (share) "
+        "| plain dense median / p95 ms | ours via Chroma server ms "
         "| add one article + answer s | re-ingest unchanged ms | start-up to first answer s (cold / restart) "
         "| restart phases s (imports / warm-up / first answer) | peak RSS MB (cold / restart) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in figures["sizes"]:
         e = s["embedded"]
         server = pair(s["server"]["ours"]) if "server" in s else "–"
         lines.append(
-            f"| {s['articles']} | {s['units']} | {pair(e['ours'])} | {pair(e['baseline_dense'])} | {server} | "
+            f"| {s['articles']} | {s['units']} | {pair(e['ours'])} | {model_share(e)} | {pair(e['baseline_dense'])} | "
+            f"{server} | "
             f"{s['add_one_article_and_answer_s']} | {s['reingest_unchanged_ms']} | "
             f"{e['start_to_first_answer_s']} / {s['restart']['start_to_first_answer_s']} | "
             f"{' / '.join(str(v) for v in s['restart'].get('start_phases_s', {}).values()) or '–'} | "

@@ -28,7 +28,9 @@ INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 QUESTION_PIECES = 48
 SENTENCE_PIECES = 112
 CONTEXT_PIECES = 64
-BATCH = 32
+# Passages are sorted by length and run eight at a time, so few pieces are padding: 20 news passages took
+# 349 ms in batches of 32, 262 ms in batches of 8 and 266 ms in batches of 4 (2 cores).
+BATCH = 8
 
 Logits = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
