@@ -37,10 +37,13 @@ from rag.ingest.consistency import check
 from rag.question.answer import QuestionError
 from tests.conftest import free_port
 from ui.app import launch
+from ui.ask_tab import GROUNDED
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 USERS = 20
 QUESTIONS_EACH = 25
+# Every call to the page has this long to return: a hung call is a reported failure, never a hung bench.
+REQUEST_SECONDS = 120
 INGEST_ARTICLES = 200
 KILL_TRIALS = 10
 KILL_ARTICLES = 60
@@ -51,6 +54,16 @@ QUESTIONS = [*PAGE_QUESTIONS, "Who won the German election?"]
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def call(client: Client, *args: object, api_name: str) -> object:
+    """One call to the page's API, given `REQUEST_SECONDS` to finish (TimeoutError otherwise)."""
+    return client.submit(*args, api_name=api_name).result(timeout=REQUEST_SECONDS)
+
+
+def ask_payload(question: object, top_k: object = 5, scope: object = ()) -> tuple:
+    """The /ask inputs as the page sends them: question, chat so far, top-k, scope, questions asked, style."""
+    return (question, [], top_k, list(scope), [], GROUNDED)
 
 
 def article_folder(count: int, seed: int, prefix: str) -> Path:
@@ -79,13 +92,13 @@ def concurrent_users() -> dict:
         ingest_report.update(added=len(report.added), errors=len(report.errors), seconds=time.perf_counter() - started)
 
     def user(index: int) -> tuple[list[float], list[str]]:
-        client = Client(url, verbose=False)
+        client = Client(url, verbose=False, httpx_kwargs={"timeout": REQUEST_SECONDS})
         seconds, errors = [], []
         for i in range(QUESTIONS_EACH):
             question = QUESTIONS[(index + i) % len(QUESTIONS)]
             started = time.perf_counter()
             try:
-                history, *_ = client.predict(question, [], 5, [], api_name="/ask")
+                history, *_ = call(client, *ask_payload(question), api_name="/ask")
                 if not history or "⚠" in history[-1]["content"][0]["text"]:
                     errors.append(f"{question}: {history[-1] if history else 'no answer'}")
             except Exception as exc:  # a failed request is what this bench counts
@@ -218,16 +231,16 @@ def bad_inputs() -> list[dict]:
         rows.append({"input": f"question: {name}", "got": got})
     port = free_port()
     app = launch(engine, port=port, block=False)
-    client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+    client = Client(f"http://127.0.0.1:{port}/", verbose=False, httpx_kwargs={"timeout": REQUEST_SECONDS})
     payloads = {
-        "/ask with a number for the question": (12345, [], 5, [], [], "/ask"),
-        "/ask with top-k 0": ("What did Peskov say?", [], 0, [], [], "/ask"),
-        "/ask scoped to an unknown article": ("What did Peskov say?", [], 5, ["no-such-article"], [], "/ask"),
+        "/ask with a number for the question": (*ask_payload(12345), "/ask"),
+        "/ask with top-k 0": (*ask_payload("What did Peskov say?", top_k=0), "/ask"),
+        "/ask scoped to an unknown article": (*ask_payload("What did Peskov say?", scope=["no-such-article"]), "/ask"),
         "/remove of an unknown id": ("no-such-article", True, "/remove"),
     }
     for name, (*args, api) in payloads.items():
         try:
-            result = client.predict(*args, api_name=api)
+            result = call(client, *args, api_name=api)
             first = result[0]
             text = first[-1]["content"][0]["text"] if isinstance(first, list) and first else str(first)
             got = f"answered: {text.splitlines()[0][:100]}"

@@ -85,6 +85,13 @@ def _parser() -> argparse.ArgumentParser:
     eval_attr.add_argument("--polnear", type=Path, help="score on a PolNeAR checkout's dev split instead")
     eval_attr.add_argument("--json", action="store_true")
 
+    eval_outlets = sub.add_parser(
+        "eval-outlets", help="claim pairs and stances of one story's outlets against hand labels"
+    )
+    eval_outlets.add_argument("labels", type=Path, help="folder with claim-pairs.jsonl (and stances.jsonl)")
+    eval_outlets.add_argument("--articles", type=Path, required=True, help="the story's articles, ingested fresh")
+    eval_outlets.add_argument("--json", action="store_true")
+
     compare = sub.add_parser("compare", help="actors' positions side by side, with the evidence behind each")
     compare.add_argument("--topic", help="only evidence about this topic")
     compare.add_argument("--article", action="append", dest="articles", help="only this article id (repeatable)")
@@ -113,6 +120,7 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="instead: MAP and MRR on the WikiQA / TrecQA test files in this folder (or this file)",
     )
+    ev.add_argument("--paraphrase", type=Path, help="instead: the claim model's accuracy and F1 on an MSRP test file")
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--no-ingest", action="store_true", help="evaluate what is indexed, skip ingesting")
     ev.add_argument("--no-baseline", action="store_true", help="skip the plain dense baseline")
@@ -261,6 +269,13 @@ def cmd_add(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from rag.evaluation.qa import below_thresholds, evaluate, format_table, story_folder
 
+    if args.paraphrase:
+        from rag.evaluation.paraphrase import paraphrase_scores, read_msrp
+        from rag.models.same_claim import same_claim
+
+        scores = paraphrase_scores(read_msrp(args.paraphrase), same_claim)
+        print(json.dumps(scores, indent=2) if args.json else "\t".join(f"{k} {v}" for k, v in scores.items()))
+        return 0
     if args.answer_selection:
         from rag.evaluation.answer_selection import score_tests
 
@@ -379,6 +394,22 @@ def cmd_eval_attributions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_outlets(args: argparse.Namespace) -> int:
+    from rag.evaluation.outlet_labels import score_outlet_labels
+
+    with tempfile.TemporaryDirectory(prefix="rag-eval-") as fresh:
+        engine = _engine(args, Config(home=Path(fresh), corpus_dir=args.articles.resolve()))
+        engine.ingest(progress=False)
+        scores = score_outlet_labels(engine, args.labels)
+    if args.json:
+        print(json.dumps(scores, indent=2))
+    for name, figures in [] if args.json else scores.items():
+        print(
+            name + "\t" + "\t".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in figures.items())
+        )
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     rows = _engine(args).actor_table(args.topic, args.articles)
     if args.json:
@@ -488,6 +519,7 @@ COMMANDS = {
     "attributions": cmd_attributions,
     "who": cmd_who,
     "eval-attributions": cmd_eval_attributions,
+    "eval-outlets": cmd_eval_outlets,
     "check": cmd_check,
     "compare": cmd_compare,
     "compare-articles": cmd_compare_articles,

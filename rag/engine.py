@@ -195,7 +195,7 @@ class Engine:
         self.warm_up()
         scope = tuple(article_ids) if article_ids else None
         plan = understand(question, self.library.actors.names(), top_k, scope, self.library.outlets())
-        grounded = self._verified(components.answer(plan, self.library))
+        grounded = components.answer(plan, self.library, self._problems)
         if llm is None or grounded is None or grounded.abstained:
             yield grounded or abstention(question, WITHHELD)
             return
@@ -209,12 +209,16 @@ class Engine:
         if final is None:
             yield grounded
 
-    def _verified(self, answer: Answer, quiet: bool = False) -> Answer | None:
-        """The answer marked verified, or None when it fails the check against the articles."""
+    def _problems(self, answer: Answer) -> list[str]:
+        """Where the answer disagrees with the articles it cites (nothing: it may be shown)."""
         from rag.question.verify import verify
 
         cited = {c.article_id for c in answer.citations} | {a["article_id"] for a in answer.attributions}
-        problems = verify(answer, self.catalog.texts(cited))
+        return verify(answer, self.catalog.texts(cited))
+
+    def _verified(self, answer: Answer, quiet: bool = False) -> Answer | None:
+        """The answer marked verified, or None when it fails the check against the articles."""
+        problems = self._problems(answer)
         if problems:
             if not quiet:
                 print(f"answer withheld, verification failed: {'; '.join(problems)}", file=sys.stderr)

@@ -78,6 +78,9 @@ CLAIM_RECALL = 0.51
 # Passages an answer cites at most: beside the best, those the relevance model rates as answering (other
 # outlets' first). More citations show more outlets' values and bury the answer; set by hand.
 MAX_CITED = 3
+# A when / how-many / where question may cite one more sentence for each further outlet that answers it, up to
+# this many in all, so that every outlet's value is shown ("3,000" in two, "5,000" in one, "has not said" in one).
+VALUES_CITED = 6
 # The best passages whose claims an outlet question considers.
 CLAIMS_CONSIDERED = 3
 # Rows and evidence sentences of an actor comparison in the chat (the Compare tab shows all).
@@ -94,6 +97,15 @@ CONTEXT_WINDOW = 4096
 
 # Two outlets' sentences carry the same claim at this bi-encoder cosine or more (story claims and article pairs).
 ALIGN_COSINE = 0.7
+# A story's claims. The claim model reads each pair of sentences of two articles that are each other's closest
+# (stored embeddings) and from CLAIM_CANDIDATE_COSINE to SAME_CLAIM_COSINE alike; other pairs count as the same
+# claim when at least SAME_CLAIM_COSINE alike. Claims merge while their pairs average SAME_CLAIM_AT or more, with
+# at most CLAIM_SENTENCES_PER_OUTLET sentences of one outlet. Chosen on the labelled pairs of ../shared/realnews
+# (eval/outlets/; `python -m rag eval-outlets`).
+CLAIM_CANDIDATE_COSINE = 0.3
+SAME_CLAIM_COSINE = 0.5
+SAME_CLAIM_AT = 0.6
+CLAIM_SENTENCES_PER_OUTLET = 2
 # Articles are one story when their mean unit vectors are this close and their dates within STORY_DAYS.
 STORY_COSINE = 0.6
 STORY_DAYS = 7

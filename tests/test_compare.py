@@ -33,6 +33,8 @@ def story_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
         ("did not oppose the deal", "supports"),
         ("is not worried about the vote", "no stated position"),
         ("does not want to commit", "opposes"),
+        ("gave different and significant figures", "no stated position"),
+        ("sold shares in California", "no stated position"),
     ],
 )
 def test_stance_words_decide_a_position(text: str, position: str) -> None:

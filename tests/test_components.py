@@ -179,7 +179,23 @@ def test_actors_sets_positions_side_by_side_with_a_negated_stance(library: Memor
 def test_an_actor_comparison_with_nobody_to_compare_is_answered_as_its_fallback(library: MemoryLibrary) -> None:
     plan = hand_plan("Compare the positions of Ecuador and Kell.", "actors", actors={"Ecuador": ["Ecuador"]})
     assert actor_comparison.answer(plan, library) is None
-    assert components.answer(plan, library).abstained
+    assert components.answer(plan, library, lambda answer: []).abstained
+
+
+def test_an_answer_that_fails_verification_is_replaced_by_the_next_components(library: MemoryLibrary) -> None:
+    plan = hand_plan(
+        "Compare the positions of Lima and La Paz.", "actors", actors={"Peru": ["Lima"], "Bolivia": ["La Paz"]}
+    )
+    rejected = actor_comparison.answer(plan, library)
+    assert rejected is not None
+
+    def planted(answer: components.Answer) -> list[str]:
+        return ["a planted problem"] if answer.answer == rejected.answer else []
+
+    given = components.answer(plan, library, planted)
+    assert given is not None and given.verified and given.answer != rejected.answer
+    assert given.withheld == ["actors: a planted problem"]
+    assert components.answer(plan, library, lambda answer: ["always wrong"]) is None
 
 
 @pytest.mark.parametrize(

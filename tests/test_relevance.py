@@ -124,8 +124,9 @@ def test_speaker_lines_are_shown_only_for_attributions_with_a_source(dunmere_eng
 def test_the_onnx_export_scores_as_the_trained_torch_model_does(tmp_path: Path) -> None:
     import torch
 
+    from rag.models.cross_encoder import INPUTS, CrossEncoder, logits_module, onnx_logits, word_pieces
     from rag.models.onnx import exported
-    from rag.models.relevance import INPUTS, MODEL_DIR, RelevanceModel, logits_module, onnx_logits, word_pieces
+    from rag.models.relevance import MODEL_DIR
 
     model = logits_module(MODEL_DIR).eval()
 
@@ -135,8 +136,8 @@ def test_the_onnx_export_scores_as_the_trained_torch_model_does(tmp_path: Path) 
 
     onnx_file = exported(tmp_path / "relevance.onnx", lambda: model, INPUTS, "logits", {0: "batch"})
     assert [p.name for p in tmp_path.iterdir()] == ["relevance.onnx"]
-    fresh = RelevanceModel(word_pieces(MODEL_DIR), onnx_logits(onnx_file))
-    reference = RelevanceModel(word_pieces(MODEL_DIR), torch_logits)
+    fresh = CrossEncoder(word_pieces(MODEL_DIR), onnx_logits(onnx_file))
+    reference = CrossEncoder(word_pieces(MODEL_DIR), torch_logits)
     question = "How many residents would have to be moved?"
     passages = [
         ("About 3,000 residents would have to be moved from villages in the valley.", ""),

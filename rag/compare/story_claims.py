@@ -1,18 +1,22 @@
 """A story's claims across all its outlets: which outlets carry each claim, in their exact words, and how
 their accounts differ.
 
-Sentences of N articles are grouped into claims by the cosine of their stored embeddings: article by
-article, each sentence joins the claim it is closest to on average (at least `ALIGN_COSINE`) that holds no
-sentence of its article yet, best pairs first; the rest start claims of their own. For each claim the
-cells are compared: stance words, numbers, people named, name spellings, hedges, speakers and relays, and
-claims an outlet credits to itself. Every difference quotes the outlets' own words.
+Whether two outlets' sentences carry the same claim is decided by the claim model (a cross-encoder trained
+on news paraphrase pairs, `rag/models/same_claim.py`), read on the pairs of sentences of two articles that
+are each other's closest by stored embedding (pairs the embeddings call very alike or unalike are not read).
+Claims are merged best pair first while all the pairs between them are on average rated the same claim; a
+claim may hold two sentences of one outlet. For
+each claim the cells are compared: stance words, numbers, people named, name spellings, hedges, speakers and
+relays, and claims an outlet credits to itself. Every difference quotes the outlets' own words.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import combinations
 
 import numpy as np
 
@@ -20,10 +24,18 @@ from rag import settings
 from rag.attribution.cues import HEDGE_ADVERBS
 from rag.attribution.extract import nlp
 from rag.compare.article_pairs import ArticleView, UnitView, edit_distance
-from rag.compare.stance_words import STANCE_MARKERS
+from rag.compare.stance_words import stance_hits
 from rag.ingest.articles import Article
+from rag.models.same_claim import same_claim
 
 NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+# A figure written in digits or words ("18", "eighteen", "a dozen", "two hours").
+COUNTS = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|"
+    r"millions?|billions?|dozens?|half)\b",
+    re.IGNORECASE,
+)
 HEDGES = re.compile(r"\b(?:" + "|".join(sorted(HEDGE_ADVERBS)) + r"|it is (?:understood|believed|thought))\b", re.I)
 RELAYS = ("told", "according_to", "cited_by")
 
@@ -108,14 +120,8 @@ def _quoted(words: list[str]) -> str:
 
 def stance_words(cell: Cell) -> str:
     """The first stance word as the outlet wrote it ("oppose", "are concerned")."""
-    lowered = cell.text.lower()
-    for markers in STANCE_MARKERS.values():
-        hits = [at for marker in markers if (at := lowered.find(marker.strip())) >= 0]
-        if hits:
-            start = min(hits)
-            end = start + len(re.match(r"[\w’'-]+", cell.text[start:])[0])
-            return f"“{cell.text[start:end]}”"
-    return ""
+    first = next(stance_hits(cell.text), None)
+    return f"“{cell.text[first[1] : first[2]]}”" if first else ""
 
 
 def numbers(cell: Cell) -> str:
@@ -190,30 +196,60 @@ def spelling_variants(claims: list[Claim]) -> list[str]:
     return found
 
 
+def _same_claim_scores(views: list[ArticleView]) -> np.ndarray:
+    """How likely each two sentences of the story carry the same claim (rows and columns: every article's
+    units in order). Sentences of two articles that are each other's closest by stored embedding, at least
+    `CLAIM_CANDIDATE_COSINE` alike, are read by the claim model; other pairs, and pairs at least
+    `SAME_CLAIM_COSINE` alike, count as the same claim when their embeddings are that alike."""
+    vectors = np.array([u.vector for view in views for u in view.units])
+    article = np.array([a for a, view in enumerate(views) for _ in view.units])
+    similarity = vectors @ vectors.T
+    scores = (similarity >= settings.SAME_CLAIM_COSINE).astype(np.float32)
+    read = []
+    for a, b in combinations(range(len(views)), 2):
+        rows, columns = np.flatnonzero(article == a), np.flatnonzero(article == b)
+        if not len(rows) or not len(columns):
+            continue
+        block = similarity[np.ix_(rows, columns)]
+        best_in_b, best_in_a = block.argmax(axis=1), block.argmax(axis=0)
+        for i, j in enumerate(best_in_b):
+            if best_in_a[j] == i and settings.CLAIM_CANDIDATE_COSINE <= block[i, j] < settings.SAME_CLAIM_COSINE:
+                read.append((int(rows[i]), int(columns[j])))
+    texts = [unit.span.text for view in views for unit in view.units]
+    for (x, y), probability in zip(read, same_claim([(texts[x], texts[y]) for x, y in read]), strict=True):
+        scores[x, y] = scores[y, x] = probability
+    # A figure is part of a claim: a sentence that gives one and a sentence that gives none ("has not said how
+    # many") do not carry the same claim, however alike they read.
+    counted = np.array([bool(COUNTS.search(text)) for text in texts])
+    scores[counted[:, None] != counted[None, :]] = 0.0
+    return scores
+
+
 def claims(views: list[ArticleView]) -> list[Claim]:
-    """The story's claims, those carried by most outlets first, then in the first article's order."""
-    groups: list[list[Cell]] = []
-    for view in views:
-        scored = []
-        for i, unit in enumerate(view.units):
-            for j, group in enumerate(groups):
-                score = float(np.mean([unit.vector @ cell.unit.vector for cell in group]))
-                if score >= settings.ALIGN_COSINE:
-                    scored.append((score, i, j))
-        taken_units, taken_groups, joins = set(), set(), {}
-        for _, i, j in sorted(scored, reverse=True):
-            if i not in taken_units and j not in taken_groups:
-                taken_units.add(i)
-                taken_groups.add(j)
-                joins[i] = j
-        for i, unit in enumerate(view.units):
-            cell = Cell(view.article, unit)
-            if i in joins:
-                groups[joins[i]].append(cell)
-            else:
-                groups.append([cell])
-    order = {id(group): n for n, group in enumerate(groups)}
-    return [Claim(group) for group in sorted(groups, key=lambda g: (-len(g), order[id(g)]))]
+    """The story's claims, those carried by most outlets first, then in the first article's order. Sentences
+    are merged into claims best pair first, two claims only when all the pairs between them are on average
+    rated the same claim (`SAME_CLAIM_AT`) and no outlet would have more than `CLAIM_SENTENCES_PER_OUTLET`
+    sentences in it."""
+    cells = [Cell(view.article, unit) for view in views for unit in view.units]
+    article = [a for a, view in enumerate(views) for _ in view.units]
+    scores = _same_claim_scores(views)
+    claim_of = list(range(len(cells)))
+    members = {n: [n] for n in range(len(cells))}
+    likely = np.argwhere(np.triu(scores >= settings.SAME_CLAIM_AT, k=1))
+    for x, y in sorted(likely.tolist(), key=lambda pair: -scores[pair[0], pair[1]]):
+        first, second = claim_of[x], claim_of[y]
+        if first == second or article[x] == article[y]:
+            continue
+        joined = members[first] + members[second]
+        crowded = max(Counter(article[n] for n in joined).values()) > settings.CLAIM_SENTENCES_PER_OUTLET
+        if crowded or scores[np.ix_(members[first], members[second])].mean() < settings.SAME_CLAIM_AT:
+            continue
+        for n in members[second]:
+            claim_of[n] = first
+        members[first] = sorted(joined)
+        del members[second]
+    ranked = sorted(members.values(), key=lambda m: (-len({article[n] for n in m}), m[0]))
+    return [Claim([cells[n] for n in group]) for group in ranked]
 
 
 def story_matrix(views: list[ArticleView]) -> dict:

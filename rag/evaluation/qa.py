@@ -62,6 +62,7 @@ class RowResult:
     ranks: dict[str, int | None] = field(default_factory=dict)
     model_sentences: int = 0  # sentences a language model wrote for the answer
     replaced: int = 0  # of those, the ones that failed verification and were replaced
+    withheld: list[str] = field(default_factory=list)  # components whose answer failed verification first
 
 
 def load_qa(path: str | Path) -> list[dict]:
@@ -131,6 +132,7 @@ def judge(row: dict, answer: Answer, seconds: float) -> RowResult:
         citation_counts(answer),
         model_sentences=len(answer.model_sentences),
         replaced=sum(1 for sentence in answer.model_sentences if sentence["problems"]),
+        withheld=answer.withheld,
     )
 
 
@@ -172,6 +174,7 @@ def _group(rows: list[RowResult]) -> dict:
         "abstention_precision": len(true_abstain) / len(predicted) if predicted else None,
         "abstention_recall": len(true_abstain) / len(expected) if expected else None,
         "replaced_sentences": sum(r.replaced for r in rows) / written if written else None,
+        "verification_failures": sum(bool(r.withheld) for r in rows),
     }
 
 
@@ -212,6 +215,8 @@ def evaluate(
 
 
 def _cell(value: float | None) -> str:
+    if isinstance(value, int):
+        return str(value)
     return "–" if value is None else f"{value:.2f}"
 
 
@@ -223,6 +228,7 @@ METRICS = (
     ("abstention_precision", "abstention precision"),
     ("abstention_recall", "abstention recall"),
     ("replaced_sentences", "model sentences replaced"),
+    ("verification_failures", "answers that failed verification (a later component answered)"),
 )
 
 

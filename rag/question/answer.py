@@ -47,6 +47,8 @@ class Answer:
     verified: bool = False
     # With a language model: each sentence it wrote, with the problems that kept it from being shown.
     model_sentences: list[dict[str, Any]] = field(default_factory=list)
+    # Answers of other components that failed verification before this one was given ("outlets: …").
+    withheld: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -46,8 +46,8 @@ def speaker_line(n: int, attribution: Attribution, cited_start: int, cited_end: 
 
 def choose_passages(plan: Plan, hits: list[NodeWithScore], max_cited: int, actors: ActorNames) -> list[NodeWithScore]:
     """The best passage, then those naming an actor the chosen ones leave out, then the others the relevance
-    model rates as answering, those of articles not cited yet first (so outlets that differ are all shown),
-    in rank order.
+    model rates as answering, one of each article not cited yet first (so outlets that differ are all shown:
+    up to `VALUES_CITED` for a question asking for a value), in rank order.
 
     "Compare Peskov and Miroshnik" needs one passage per name even when the second scores lower.
     """
@@ -67,8 +67,12 @@ def choose_passages(plan: Plan, hits: list[NodeWithScore], max_cited: int, actor
             covered |= named
     answering = [hit for hit in hits[1:] if hit not in chosen and relevance(hit) >= settings.ANSWERS_AT]
     cited_articles = {hit.node.metadata["article_id"] for hit in chosen}
-    new_articles = [hit for hit in answering if hit.node.metadata["article_id"] not in cited_articles]
-    for hit in [*new_articles, *answering]:
+    for hit in answering:
+        article_id = hit.node.metadata["article_id"]
+        if article_id not in cited_articles and len(chosen) < (settings.VALUES_CITED if plan.expects else max_cited):
+            chosen.append(hit)
+            cited_articles.add(article_id)
+    for hit in answering:
         if len(chosen) < max_cited and hit not in chosen:
             chosen.append(hit)
     return sorted(chosen, key=hits.index)

@@ -1,7 +1,8 @@
 """One small component per kind of question: each takes the plan and the library and returns an Answer.
 
 A component that finds its way of answering does not apply (an actor comparison naming actors the
-articles do not compare) returns None, and the question is answered as the kind it would otherwise be.
+articles do not compare) returns None, and the question is answered as the kind it would otherwise be; so is
+one whose answer fails verification against the articles (the failure is kept on the answer given).
 """
 
 from __future__ import annotations
@@ -24,6 +25,17 @@ ANSWERERS: dict[Kind, Callable[[Plan, Library], Answer | None]] = {
 }
 
 
-def answer(plan: Plan, library: Library) -> Answer:
-    found = ANSWERERS[plan.kind](plan, library)
-    return found if found is not None else answer(replace(plan, kind=plan.fallback, fallback="fact"), library)
+def answer(plan: Plan, library: Library, verify: Callable[[Answer], list[str]]) -> Answer | None:
+    """The first verified answer among the plan's kind and its fallbacks (ending with the fact component), or
+    None when even that fails verification. `verify` lists an answer's problems."""
+    withheld: list[str] = []
+    while True:
+        found = ANSWERERS[plan.kind](plan, library)
+        problems = verify(found) if found is not None else []
+        if found is not None and not problems:
+            return replace(found, verified=True, withheld=withheld)
+        if problems:
+            withheld.append(f"{plan.kind}: {'; '.join(problems)}")
+        if plan.kind == "fact":
+            return None
+        plan = replace(plan, kind=plan.fallback, fallback="fact")

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
 
 def answer(plan: Plan, library: Library) -> Answer:
-    hits = library.retrieval.retrieve(plan.searched, plan.top_k, plan.scope)
-    return compose(plan, hits, library)
+    top_k = max(plan.top_k, settings.VALUES_CITED) if plan.expects else plan.top_k
+    return compose(plan, library.retrieval.retrieve(plan.searched, top_k, plan.scope), library)
 
 
 def who_said(plan: Plan, library: Library) -> Answer:

@@ -8,7 +8,8 @@ import re
 
 from rag import settings
 from rag.compare.article_pairs import stories
-from rag.compare.story_claims import Claim, claims
+from rag.compare.positions import ActorRow, Evidence
+from rag.compare.story_claims import NUMBER, Claim, claims
 from rag.index.library import Library
 from rag.question.answer import Answer, Citation, abstention, cite
 from rag.question.answerable import unworded_reason
@@ -16,6 +17,7 @@ from rag.question.compose import compose
 from rag.question.plan import Plan
 
 LEAVES_OUT = re.compile(r"\b(?:not|n['’]t|leaves? out|omits?|drops?|miss(?:es)?|lacks?)\b", re.IGNORECASE)
+ASKS_POSITION = re.compile(r"\b(?:positions?|stances?|views?|stand)\b", re.IGNORECASE)
 
 
 def _story(plan: Plan, library: Library) -> list[str]:
@@ -31,17 +33,27 @@ def _story(plan: Plan, library: Library) -> list[str]:
 
 
 def _position(question: str, outlet: str) -> int:
-    """Where the question first names an outlet (by any word of its name)."""
-    spots = [question.find(word) for word in re.findall(r"[A-Z][\w’'-]{3,}", outlet)]
-    return min((at for at in spots if at >= 0), default=len(question))
+    """Where the question first names an outlet (by any word of its name, in any case: "karsa today")."""
+    words = [w for w in re.findall(r"[\w’'-]{4,}", outlet) if not w.isdigit()]
+    spots = [m.start() for w in words if (m := re.search(rf"\b{re.escape(w)}\b", question, re.IGNORECASE))]
+    return min(spots, default=len(question))
 
 
 def _cells_answer(plan: Plan, claim: Claim, total: int) -> Answer:
+    """The claim's cells, counting as carrying it only the outlets that give the figures the question names
+    ("Which outlets say the dam would power 400,000 homes?"); the others' figures are listed beside."""
     citations = [cite(n, c.article, c.unit.span.start, c.unit.span.end) for n, c in enumerate(claim.cells, 1)]
-    marks = "".join(f"[{c.n}]" for c in citations)
-    carrying = len(set(claim.outlets))
+    asked = NUMBER.findall(plan.question)
+    given = [c for c in citations if all(figure in c.text for figure in asked)]
+    marks = "".join(f"[{c.n}]" for c in given)
+    carrying = len({c.outlet for c in given})
     share = f"All {total}" if carrying == total else f"{carrying} of {total}"
     lines = [f"{share} outlets carry this claim. {marks}"]
+    others = [c for c in citations if c not in given]
+    if others:
+        quoted = {c.n: ", ".join(f"“{n}”" for n in NUMBER.findall(c.text)) or "no figure" for c in others}
+        figures = "; ".join(f"{quoted[c.n]} in {c.outlet} [{c.n}]" for c in others)
+        lines.append(f"With other figures: {figures}.")
     differences = claim.differences()
     if differences:
         lines.append("Where their accounts differ:")
@@ -71,6 +83,46 @@ def _only_in(plan: Plan, found: list[Claim], first: str, second: str, ours: set[
     return Answer(plan.question, "\n".join(lines), False, citations)
 
 
+def _evidence_of(actor: str, rows: list[ActorRow]) -> Evidence | None:
+    """The first evidence with a stance among an article's rows for the actor (rows are matched by the actor's
+    last name word, so "Kennedy" finds "Robert F. Kennedy Jr" too)."""
+    last = actor.split()[-1].lower()
+    for row in rows:
+        if row.actor == actor or last in row.actor.lower().split():
+            found = next((e for e in row.evidence if e.position != "no stated position"), None)
+            if found:
+                return found
+    return None
+
+
+def _actor_positions(plan: Plan, library: Library, story: list[str]) -> Answer | None:
+    """ "Do the outlets agree on X's position?": every outlet that gives X a position, by the stance its text
+    gives X (the actor's own clause or statement), with the sentence as evidence."""
+    actor = next(iter(plan.actors))
+    articles = library.articles(story)
+    found = {}
+    for article_id in story:
+        evidence = _evidence_of(actor, library.actor_table(None, [article_id]))
+        if evidence is not None:
+            found[article_id] = evidence
+    if not found:
+        return None
+    citations = [cite(n, articles[a], e.sentence.start, e.sentence.end) for n, (a, e) in enumerate(found.items(), 1)]
+    by_position: dict[str, list[Citation]] = {}
+    for citation, evidence in zip(citations, found.values(), strict=True):
+        by_position.setdefault(evidence.position, []).append(citation)
+    readings = "; ".join(
+        f"{position} in " + ", ".join(f"{c.outlet} [{c.n}]" for c in cited) for position, cited in by_position.items()
+    )
+    silent = len(story) - len(found)
+    lines = [f"{len(found)} of {len(story)} outlets give {actor} a position: {readings}."]
+    if silent:
+        lines[0] += f" The other {silent} state none."
+    for citation in citations:
+        lines += [f"{citation.outlet} ({citation.date}) reports:", f"> {citation.text} [{citation.n}]"]
+    return Answer(plan.question, "\n".join(lines), False, citations)
+
+
 def answer(plan: Plan, library: Library) -> Answer | None:
     story = _story(plan, library)
     if not story:
@@ -79,6 +131,8 @@ def answer(plan: Plan, library: Library) -> Answer | None:
         outlet = library.articles(story)[story[0]].outlet
         lead = f"Only {outlet} among the indexed outlets reports this story; there is no other account to compare."
         return compose(plan, library.retrieval.retrieve(plan.searched, plan.top_k, story), library, lead)
+    if len(plan.actors) == 1 and ASKS_POSITION.search(plan.question) and not plan.outlets:
+        return _actor_positions(plan, library, story)
     views = library.article_views(story)
     found = claims(views)
     named = list(plan.outlets)
