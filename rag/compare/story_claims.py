@@ -38,6 +38,8 @@ COUNTS = re.compile(
 )
 HEDGES = re.compile(r"\b(?:" + "|".join(sorted(HEDGE_ADVERBS)) + r"|it is (?:understood|believed|thought))\b", re.I)
 RELAYS = ("told", "according_to", "cited_by")
+# Outlets named with the most common value of a difference; more are counted instead.
+NAMED_OUTLETS = 4
 
 
 @dataclass(frozen=True)
@@ -106,12 +108,18 @@ class Claim:
 
 
 def _grouped(values: dict[str, str]) -> list[str]:
-    """ "“400,000” in A, B; “500,000” in C": each value with the outlets that have it, most common first."""
+    """ "“400,000” in A, B; “500,000” in C": each value with the outlets that have it, most common first; the
+    most common one, when more than `NAMED_OUTLETS` outlets share it, by their number ("none in 9 outlets"), so
+    that a claim of twelve outlets stays readable."""
     by_value: dict[str, list[str]] = {}
     for outlet, value in values.items():
         by_value.setdefault(value, []).append(outlet)
     ordered = sorted(by_value.items(), key=lambda item: -len(item[1]))
-    return [f"{value or 'none'} in {', '.join(outlets)}" for value, outlets in ordered]
+    return [
+        f"{value or 'none'} in "
+        + (f"{len(outlets)} outlets" if n == 0 and len(outlets) > NAMED_OUTLETS else ", ".join(outlets))
+        for n, (value, outlets) in enumerate(ordered)
+    ]
 
 
 def _quoted(words: list[str]) -> str:
