@@ -33,7 +33,6 @@ from bench.scale import sentence_pool, synthetic_articles
 from rag.config import DEFAULT_CORPUS, PROJECT_ROOT, Config
 from rag.engine import Engine
 from rag.ingest.articles import CorpusError, write_article_file
-from rag.ingest.consistency import check
 from rag.question.answer import QuestionError
 from tests.conftest import free_port
 from ui.app import launch
@@ -62,8 +61,9 @@ def call(client: Client, *args: object, api_name: str) -> object:
 
 
 def ask_payload(question: object, top_k: object = 5, scope: object = ()) -> tuple:
-    """The /ask inputs as the page sends them: question, chat so far, top-k, scope, questions asked, style."""
-    return (question, [], top_k, list(scope), [], GROUNDED)
+    """The /ask inputs of the page's API: question, chat so far, top-k, scope, answer style (the questions asked
+    so far are session state, not an input)."""
+    return (question, [], top_k, list(scope), GROUNDED)
 
 
 def article_folder(count: int, seed: int, prefix: str) -> Path:
@@ -163,7 +163,7 @@ def kill_trials() -> list[dict]:
         engine = Engine(Config(home=home, corpus_dir=corpus))
         before = {e.article.id for e in engine.articles()}
         subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, check=True)
-        report = check(Engine(Config(home=home, corpus_dir=corpus)))
+        report = Engine(Config(home=home, corpus_dir=corpus)).check()
         after = {e.article.id for e in engine.articles()}
         trials.append(
             {
