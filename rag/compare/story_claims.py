@@ -239,6 +239,8 @@ def claims(views: list[ArticleView]) -> list[Claim]:
     rated the same claim (`SAME_CLAIM_AT`) and no outlet would have more than `CLAIM_SENTENCES_PER_OUTLET`
     sentences in it."""
     cells = [Cell(view.article, unit) for view in views for unit in view.units]
+    if not cells:
+        return []
     article = [a for a, view in enumerate(views) for _ in view.units]
     scores = _same_claim_scores(views)
     claim_of = list(range(len(cells)))
