@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import combinations
 
 import numpy as np
@@ -137,7 +137,14 @@ def numbers(cell: Cell) -> str:
 
 
 def people(cell: Cell) -> str:
-    return _quoted([e.text for e in nlp()(cell.text).ents if e.label_ == "PERSON"])
+    return _quoted(list(_people_named(cell.text)))
+
+
+@lru_cache(maxsize=20_000)
+def _people_named(text: str) -> tuple[str, ...]:
+    """People spaCy's recogniser finds in a sentence: parsed once per sentence, since a story's claims are
+    compared again for each question about it."""
+    return tuple(e.text for e in nlp()(text).ents if e.label_ == "PERSON")
 
 
 def hedges(cell: Cell) -> str:
