@@ -16,8 +16,6 @@ scores it). Each pair is given in both orders. The base encoder is all-MiniLM-L6
 from __future__ import annotations
 
 import hashlib
-import json
-import time
 from pathlib import Path
 
 from fine_tune import Example, command_line, fine_tune  # train/fine_tune.py, beside this script
@@ -73,17 +71,8 @@ def main() -> int:
     genres = config["sts_genres"]
     sts = read_sts(args.data / "sts-train.csv", genres=genres) if genres else []
     train = examples(tokenizer, msrp + sts)
-    started = time.perf_counter()
-    history = fine_tune(base, train, config, dev_scores(tokenizer, dev), args.out)
-    record = {
-        **config,
-        "training_pairs": {"msrp": len(msrp), "sts": len(sts)},
-        "dev_pairs": len(dev),
-        "dev": history,
-        "kept_epoch": max(history, key=lambda h: h["dev"])["epoch"],
-        "seconds": round(time.perf_counter() - started),
-    }
-    (args.out / "training.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    data = {"training_pairs": {"msrp": len(msrp), "sts": len(sts)}, "dev_pairs": len(dev)}
+    fine_tune(base, train, config, dev_scores(tokenizer, dev), args.out, data)
     return 0
 
 

@@ -47,10 +47,11 @@ def batches(items: list[Example], size: int, rng: random.Random) -> Iterator[lis
 
 
 def fine_tune(
-    base: Path, train: list[Example], config: dict, dev_score: Callable[[object], dict], out: Path
-) -> list[dict]:
+    base: Path, train: list[Example], config: dict, dev_score: Callable[[object], dict], out: Path, data: dict
+) -> None:
     """Train a one-logit head on `base`; after each epoch `dev_score(model)` gives named scores whose "dev" entry
-    decides the epoch kept in `out`. Returns the per-epoch history."""
+    decides the epoch kept in `out`, recorded in `out/training.json` with the config, the per-epoch scores, the
+    training time and `data` (what was trained on, counted)."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
@@ -94,5 +95,12 @@ def fine_tune(
             model.half().save_pretrained(out, safe_serialization=True)
             model.float()
             AutoTokenizer.from_pretrained(base, local_files_only=True).save_pretrained(out)
-    print(f"saved to {out} after {time.perf_counter() - started:.0f} s", flush=True)
-    return history
+    record = {
+        **config,
+        **data,
+        "dev": history,
+        "kept_epoch": max(history, key=lambda h: h["dev"])["epoch"],
+        "seconds": round(time.perf_counter() - started),
+    }
+    (out / "training.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    print(f"saved to {out} after {record['seconds']} s", flush=True)

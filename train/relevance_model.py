@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import time
 from pathlib import Path
 
 import numpy as np
@@ -98,17 +97,8 @@ def main() -> int:
     squad = squad_questions(args.data / "squad" / "dev-v2.0-half.json")
     train_questions = [q for q in wikiqa if not held_out(q, config["dev_share"])] + trec_train + squad
     train = examples(tokenizer, train_questions, config["context_share"], rng)
-    started = time.perf_counter()
-    history = fine_tune(base, train, config, dev_scores(tokenizer, dev_sets), args.out)
-    record = {
-        **config,
-        "training_questions": len(train_questions),
-        "training_pairs": len(train),
-        "dev": history,
-        "kept_epoch": max(history, key=lambda h: h["dev"])["epoch"],
-        "seconds": round(time.perf_counter() - started),
-    }
-    (args.out / "training.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    data = {"training_questions": len(train_questions), "training_pairs": len(train)}
+    fine_tune(base, train, config, dev_scores(tokenizer, dev_sets), args.out, data)
     return 0
 
 
