@@ -269,6 +269,11 @@ def test_the_story_view_sets_outlets_side_by_side_with_their_differences_marked(
     assert {"500,000", "Dunmore", "oppose", "concerned"} <= set(marked)
     assert any("Jonas Berg" in text for text in marked)
     assert "5 of 5" in page.inner_text("#story-view") and "Lantern" not in page.inner_text("#story-view")
+    first_claim = page.locator("#story-view td.claim details").first
+    assert not first_claim.locator("li").first.is_visible(), "a claim's sentences wait until the row is opened"
+    first_claim.locator("summary").click()
+    opened = first_claim.locator("li b").all_inner_texts()
+    assert len(opened) >= 2 and all(outlet in header for outlet in opened)
     context.close()
 
 

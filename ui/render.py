@@ -28,6 +28,12 @@ CSS = """
 .cue { color: #b91c1c; font-style: italic; font-weight: 700; }
 .content { text-decoration: underline dotted #15803d 2px; }
 table.compare td, table.compare th { border: 1px solid #ddd; padding: 4px 8px; vertical-align: top; }
+table.story { table-layout: fixed; width: 100%; }
+table.story th.claim { width: 34%; }
+table.story th.outlet { font-size: 0.8em; overflow-wrap: break-word; hyphens: auto; }
+table.story td.carries { font-size: 0.85em; overflow-wrap: break-word; hyphens: auto; }
+table.story summary { cursor: pointer; }
+table.story ul { margin: 0.3em 0; padding-left: 1.2em; font-size: 0.9em; }
 table.story mark { background: #fde68a; }
 table.story td.absent { color: #9ca3af; text-align: center; }
 """
@@ -160,23 +166,49 @@ def _marked(text: str, marks: list[str]) -> str:
     return "".join(parts) + escape(text[at:])
 
 
+MARKS_PER_CELL = 3  # a dozen outlets' columns stay a few lines tall; the row opens to every sentence
+
+
+def _outlet_cell(cells: list[dict[str, Any]]) -> str:
+    """One outlet's cell: the first words it puts differently, marked, or ✓; its exact sentences on hover."""
+    if not cells:
+        return "<td class='absent'>—</td>"
+    marks = list(dict.fromkeys(mark for cell in cells for mark in cell["marks"]))
+    shown = ", ".join(f"<mark>{escape(mark)}</mark>" for mark in marks[:MARKS_PER_CELL]) or "✓"
+    more = f" <small>+{len(marks) - MARKS_PER_CELL}</small>" if len(marks) > MARKS_PER_CELL else ""
+    title = escape(" / ".join(cell["text"] for cell in cells), quote=True)
+    return f"<td class='carries' title=\"{title}\">{shown}{more}</td>"
+
+
 def story_html(matrix: dict[str, Any]) -> str:
-    """Claims × outlets: each cell the outlet's exact sentence, the words where outlets differ marked."""
-    outlets = [a["outlet"] for a in matrix["articles"]]
+    """Claims × outlets, readable at a dozen outlets: a row per claim shows one outlet's exact sentence and, in
+    each outlet's column, only what that outlet words differently; the row opens to every outlet's sentence and
+    the differences spelled out."""
+    articles = matrix["articles"]
     head = "".join(
-        f"<th>{escape(a['outlet'])}" + (f"<br><small>{escape(a['group'])}</small>" if a["group"] else "") + "</th>"
-        for a in matrix["articles"]
+        f"<th class='outlet'>{escape(a['outlet'])}"
+        + (f"<br><small>{escape(a['group'])}</small>" if a["group"] else "")
+        + "</th>"
+        for a in articles
     )
     rows = []
     for claim in matrix["claims"]:
-        cells = {cell["outlet"]: cell for cell in claim["cells"]}
-        row = "".join(
-            f"<td>{_marked(cells[o]['text'], cells[o]['marks'])}</td>" if o in cells else "<td class='absent'>—</td>"
-            for o in outlets
+        by_article: dict[str, list[dict[str, Any]]] = {}
+        for cell in claim["cells"]:
+            by_article.setdefault(cell["article_id"], []).append(cell)
+        first = claim["cells"][0]
+        sentences = "".join(
+            f"<li><b>{escape(c['outlet'])}</b>: {_marked(c['text'], c['marks'])}</li>" for c in claim["cells"]
         )
         notes = "".join(f"<li>{escape(d)}</li>" for d in claim["differences"])
-        rows.append(f"<tr><td>{len(cells)} of {len(outlets)}<ul>{notes}</ul></td>{row}</tr>")
+        opening = _marked(first["text"], first["marks"])
+        summary = f"{len(by_article)} of {len(articles)} · {escape(first['outlet'])}: {opening}"
+        row = "".join(_outlet_cell(by_article.get(a["id"], [])) for a in articles)
+        rows.append(
+            f"<tr><td class='claim'><details><summary>{summary}</summary><ul>{sentences}</ul>"
+            f"<ul class='differences'>{notes}</ul></details></td>{row}</tr>"
+        )
     spellings = "".join(f"<li>{escape(s)}</li>" for s in matrix["spellings"])
-    return f"<table class='compare story'><tr><th>claim</th>{head}</tr>{''.join(rows)}</table>" + (
+    return f"<table class='compare story'><tr><th class='claim'>claim</th>{head}</tr>{''.join(rows)}</table>" + (
         f"<p>Spellings:</p><ul>{spellings}</ul>" if spellings else ""
     )
