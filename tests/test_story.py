@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from rag.actors.names import ActorNames, Name, place_names
 from rag.compare.article_pairs import stories
-from rag.compare.story_claims import story_matrix
+from rag.compare.story_claims import Cell, Claim, story_matrix
 from rag.engine import Engine
 from rag.question.plan import outlets_named
 from rag.question.verify import verify
@@ -72,6 +73,20 @@ def test_each_kind_of_drift_is_named_in_the_outlets_words(matrix: dict) -> None:
 def test_claims_of_one_outlet_are_listed_too(matrix: dict) -> None:
     alone = claim_with(matrix, "has not said how many residents")
     assert alone["outlets"] == ["Karsa Today"]
+
+
+def test_an_outlet_carrying_a_claim_in_two_sentences_counts_once(dunmere_engine: Engine, matrix: dict) -> None:
+    ids = [a["id"] for a in matrix["articles"]]
+    herald, ledger = (
+        next(v for v in dunmere_engine.library.article_views(ids) if v.article.outlet == name)
+        for name in ("Coast Herald", "The Ostrian Ledger")
+    )
+    with_figures = [u for u in herald.units if re.search(r"\d", u.span.text)][:1]
+    without = [u for u in herald.units if not re.search(r"\d", u.span.text)][:1]
+    claim = Claim([Cell(herald.article, u) for u in with_figures + without] + [Cell(ledger.article, ledger.units[0])])
+    assert claim.outlets == ["Coast Herald", "The Ostrian Ledger"]
+    numbers = next((d for d in claim.differences() if d.startswith("numbers:")), "")
+    assert "none in Coast Herald" not in numbers, "the Herald's sentence without a figure hides the one with it"
 
 
 @pytest.mark.subprocess

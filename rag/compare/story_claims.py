@@ -60,7 +60,8 @@ class Claim:
 
     @property
     def outlets(self) -> list[str]:
-        return [cell.article.outlet for cell in self.cells]
+        """The outlets that carry the claim, each once (one may carry it in two sentences)."""
+        return list(dict.fromkeys(cell.article.outlet for cell in self.cells))
 
     @cached_property
     def _features(self) -> dict[str, list[str]]:
@@ -86,7 +87,12 @@ class Claim:
     def differences(self) -> list[str]:
         found = []
         for label, values in self._features.items():
-            by_outlet = dict(zip(self.outlets, values, strict=True))
+            by_outlet: dict[str, str] = {}
+            for cell, value in zip(self.cells, values, strict=True):
+                known = by_outlet.get(cell.article.outlet)
+                by_outlet[cell.article.outlet] = (
+                    value if not known else ", ".join(dict.fromkeys(filter(None, (known, value))))
+                )
             if len(set(by_outlet.values())) > 1:
                 found.append(f"{label}: " + "; ".join(_grouped(by_outlet)))
         return found + [f"spelling: {variants}" for variants in self._spellings]
