@@ -23,6 +23,8 @@ HEDGE_ADVERBS = frozenset("reportedly allegedly purportedly reputedly apparently
 CITING = "citing"
 
 PRONOUN_SOURCES = {"he": "singular", "she": "singular", "they": "plural", "it": "singular", "we": "plural"}
+# The "who" of "Modi, who had not opposed …": a source that stands for the noun phrase its clause hangs on.
+RELATIVE_SOURCES = frozenset({"who", "which", "that"})
 
 # Opening -> closing quotation marks of every common style.
 QUOTE_PAIRS = {"“": "”", "«": "»", '"': '"', "„": "“", "‹": "›"}

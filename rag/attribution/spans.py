@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from rag.attribution.cues import QUOTE_PAIRS
+from rag.attribution.cues import PRONOUN_SOURCES, QUOTE_PAIRS, RELATIVE_SOURCES
+
+STAND_IN_SOURCES = frozenset(PRONOUN_SOURCES) | RELATIVE_SOURCES
 
 QuoteType = Literal["direct", "indirect", "mixed"]
 SourceKind = Literal["named_person", "named_organisation", "anonymous", "outlet", "none"]
@@ -52,11 +54,17 @@ class Attribution:
     source_kind: SourceKind = "none"
     resolved_source: Span | None = None
     chain: tuple[ChainLink, ...] = field(default=())
+    recipient: Span | None = None  # whoever was told ("told reporters"): beside the cue, not in it
 
     @property
     def speaker(self) -> Span | None:
-        """The source as the article names it, with a pronoun replaced by its antecedent."""
-        return self.resolved_source or self.source
+        """The source as the article names it, a pronoun ("he", "who") replaced by its antecedent; none for a
+        pronoun without one: a reader learns nothing from "it" or "who" as a speaker."""
+        if self.resolved_source is not None:
+            return self.resolved_source
+        if self.source is not None and self.source.text.lower() in STAND_IN_SOURCES:
+            return None
+        return self.source
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +75,7 @@ class Attribution:
             "source_kind": self.source_kind,
             "resolved_source": self.resolved_source.to_dict() if self.resolved_source else None,
             "chain": [link.to_dict() for link in self.chain],
+            "recipient": self.recipient.to_dict() if self.recipient else None,
         }
 
     @classmethod
@@ -85,6 +94,7 @@ class Attribution:
             source_kind=data["source_kind"],
             resolved_source=span(data.get("resolved_source")),
             chain=tuple(link(item) for item in data.get("chain", [])),
+            recipient=span(data.get("recipient")),
         )
 
 

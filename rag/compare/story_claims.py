@@ -23,6 +23,7 @@ import numpy as np
 from rag import settings
 from rag.attribution.cues import HEDGE_ADVERBS
 from rag.attribution.extract import nlp
+from rag.attribution.spans import Span
 from rag.compare.article_pairs import ArticleView, UnitView, edit_distance
 from rag.compare.stance_words import stance_hits
 from rag.ingest.articles import Article
@@ -157,20 +158,25 @@ def hedges(cell: Cell) -> str:
     return _quoted([m[0] for m in HEDGES.finditer(cell.text)])
 
 
+def _in(cell: Cell, span: Span | None) -> bool:
+    """Whether a span lies in the cell's sentence: only such words may be quoted beside it."""
+    return span is not None and cell.unit.span.start <= span.start and span.end <= cell.unit.span.end
+
+
 def speaker(cell: Cell) -> str:
     main = cell.unit.main
     if main is None:
         return "no attribution"
-    who = f"“{main.speaker.text}”" if main.speaker else "no named source"
+    who = f"“{main.speaker.text}”" if _in(cell, main.speaker) else "no named source"
     return f"{who} ({main.source_kind.replace('_', ' ')})"
 
 
 def relay(cell: Cell) -> str:
     main = cell.unit.main
-    links = (
-        [f"{link.role.replace('_', ' ')} “{link.text}”" for link in main.chain if link.role in RELAYS] if main else []
-    )
-    return ", ".join(links)
+    if main is None:
+        return ""
+    links = [link for link in main.chain if link.role in RELAYS and (link.span is None or _in(cell, link.span))]
+    return ", ".join(f"{link.role.replace('_', ' ')} “{link.text}”" for link in links)
 
 
 def self_credit(cell: Cell) -> str:

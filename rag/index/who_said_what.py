@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 from rag.store.speaker_index import StoredAttribution
 
-NO_SOURCE = "(no named source)"
-
 
 @dataclass(frozen=True)
 class SpeakerRow:
@@ -35,9 +33,11 @@ class SpeakerRow:
 
 
 def speaker_table(stored: list[StoredAttribution]) -> list[SpeakerRow]:
-    """Attributions grouped by article and by speaker as the article names them (pronouns resolved)."""
+    """Attributions grouped by article and by speaker as the article names them (pronouns resolved); one
+    without a speaker ("reportedly", an unresolved "it") is no row: it says nothing about who said what."""
     groups: dict[tuple[str, str], list[StoredAttribution]] = {}
     for item in stored:
         speaker = item.attribution.speaker
-        groups.setdefault((item.article_id, speaker.text if speaker else NO_SOURCE), []).append(item)
+        if speaker is not None:
+            groups.setdefault((item.article_id, speaker.text), []).append(item)
     return [SpeakerRow(article_id, name, items) for (article_id, name), items in groups.items()]

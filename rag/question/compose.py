@@ -38,7 +38,10 @@ def speaker_line(n: int, attribution: Attribution, cited_start: int, cited_end: 
     chain = [
         f"“{link.text}”" if link.span else link.text for link in attribution.chain if not link.span or shown(link.span)
     ]
-    details = [f"cue “{attribution.cue.text}”", attribution.quote_type, attribution.source_kind.replace("_", " ")]
+    cue = f"cue “{attribution.cue.text}”"
+    if shown(attribution.recipient):
+        cue += f" to “{attribution.recipient.text}”"
+    details = [cue, attribution.quote_type, attribution.source_kind.replace("_", " ")]
     if any(link.role not in ("speaker", "published_by") for link in attribution.chain):
         details.append("chain " + " → ".join(chain))
     return f"Speaker [{n}]: {who} · " + " · ".join(details)
@@ -124,7 +127,7 @@ def compose(
             citations.append(citation)
             lines.append("> " + citation.text.replace("\n", "\n> ") + f" [{n}]")
             for attribution in attributions.get((article_id, int(hit.node.metadata["unit"])), []):
-                if attribution.source is not None:  # "no named source" lines only add noise
+                if attribution.speaker is not None:  # "no named source" or a bare "it" only add noise
                     lines.append(speaker_line(n, attribution, citation.start, citation.end))
                 shown.append({"n": n, "article_id": article_id, **attribution.to_dict()})
     first = answer_line(plan, citations, {a: articles[a].text for a in article_ids}) if plan.expects else None

@@ -43,7 +43,7 @@ def verify(answer: Answer, texts: dict[str, str]) -> list[str]:
             problems.append(f"citation [{c.n}] text is not article[{c.start}:{c.end}]")
     for item in answer.attributions:
         article = texts.get(item["article_id"], "")
-        for role in ("source", "cue", "content", "resolved_source"):
+        for role in ("source", "cue", "content", "resolved_source", "recipient"):
             span = item.get(role)
             if span and article[span["start"] : span["end"]] != span["text"]:
                 problems.append(
