@@ -489,7 +489,7 @@ def _unique(drafts: Iterable[_Draft]) -> list[_Draft]:
     return sorted(seen.values(), key=lambda d: (d.cue.start, d.content.start))
 
 
-def _tagged_drafts(text: str, body: int) -> list[_Draft]:
+def _tagged_drafts(text: str, tags: list[RoleSpan], body: int) -> list[_Draft]:
     def trimmed(role_span: RoleSpan) -> Span:
         """Without a comma at its end, as PolNeAR marks contents (2,841 to 93 on its train split) and sources
         (798 to 5), except a source holding a comma itself: an apposition keeps its closing comma ("Chris Cox,
@@ -501,7 +501,7 @@ def _tagged_drafts(text: str, body: int) -> list[_Draft]:
 
     return [
         _Draft(found.source and trimmed(found.source), trimmed(found.cue), trimmed(found.content))
-        for found in group(text, tagger().tag(text))
+        for found in group(text, tags)
         if found.cue.start >= body
     ]
 
@@ -566,17 +566,22 @@ def _combine(text: str, tagged: list[_Draft], rules: list[_Draft]) -> list[_Draf
 
 
 def extract_attributions(
-    text: str, publisher: str | None = None, doc: Doc | None = None, start: int = 0
+    text: str,
+    publisher: str | None = None,
+    doc: Doc | None = None,
+    start: int = 0,
+    tags: list[RoleSpan] | None = None,
 ) -> list[Attribution]:
     """Every attribution in a text, in reading order; `publisher` ends each reporting chain.
 
-    `doc` is the text's `parse`, when the caller has it already; `start` is where the article proper
-    begins (`Article.body_start`): no span reaches before it.
+    `doc` is the text's `parse` and `tags` the tagger's spans, when the caller has them already; `start` is
+    where the article proper begins (`Article.body_start`): no span reaches before it.
     """
     doc = doc if doc is not None else parse(text)
+    tags = tags if tags is not None else tagger().tag(text)
     drafts = [draft for sent in doc.sents for draft in _sentence_drafts(text, sent, start)]
     rules = _unique(drafts + _continuations(text, doc, drafts))
-    combined = _without_trailing_relays(text, _combine(text, _tagged_drafts(text, start), rules))
+    combined = _without_trailing_relays(text, _combine(text, _tagged_drafts(text, tags, start), rules))
     drafts = [_with_negation(text, draft) for draft in combined]
     done: list[tuple[_Draft, Span | None]] = []
     result: list[Attribution] = []

