@@ -1,25 +1,21 @@
-"""Reliability figures: concurrent users during an ingest, kill -9 of ingest, and what bad inputs get.
+"""Reliability figures: concurrent users during an ingest, crash trials, and what bad inputs get.
 
 .venv/bin/python -m bench.reliability    # from the project folder; writes bench/results/reliability.{json,md}
 
 1. USERS threads each ask QUESTIONS_EACH questions through the page's API (gradio_client, one client a
    user) while the same server's engine ingests INGEST_ARTICLES synthetic articles in the background.
-2. KILL_TRIALS times: `python -m rag ingest` on a fresh folder of articles is killed with SIGKILL at a
-   random moment, restarted to completion, and `check` must find files, catalog and Chroma in agreement,
-   with every article committed before the kill still there.
+2. Crash trials (`bench/faults.py`): the process killed at every named write step of an ingest, an `add` and a
+   removal, and at random moments of an ingest of six write batches; each restarted and compared with a
+   run never killed.
 3. Bad inputs (files, front matter, questions, API payloads), each with what it got.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -28,6 +24,7 @@ from pathlib import Path
 
 from gradio_client import Client
 
+from bench.faults import fault_trials, summary
 from bench.page import QUESTIONS as PAGE_QUESTIONS
 from bench.scale import sentence_pool, synthetic_articles
 from rag.config import DEFAULT_CORPUS, PROJECT_ROOT, Config
@@ -44,8 +41,6 @@ QUESTIONS_EACH = 25
 # Every call to the page has this long to return: a hung call is a reported failure, never a hung bench.
 REQUEST_SECONDS = 120
 INGEST_ARTICLES = 200
-KILL_TRIALS = 10
-KILL_ARTICLES = 60
 # The page benchmark's mixed question kinds, and one the articles cannot answer.
 QUESTIONS = [*PAGE_QUESTIONS, "Who won the German election?"]
 
@@ -130,58 +125,6 @@ def concurrent_users() -> dict:
     }
 
 
-def ingest_seconds() -> float:
-    """How long one uninterrupted `ingest` of KILL_ARTICLES takes here, model loading included."""
-    corpus = article_folder(KILL_ARTICLES, 99, "timing")
-    env = {**os.environ, "RAG_HOME": tempfile.mkdtemp(prefix="rag-reliability-timing-"), "RAG_CORPUS": str(corpus)}
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "rag", "ingest", "--quiet"], cwd=PROJECT_ROOT, env=env, check=True)
-    return time.perf_counter() - started
-
-
-def kill_trials() -> list[dict]:
-    """Kills land between a quarter of the way (models still loading) and the very end of an ingest."""
-    rng = random.Random(5)
-    full = ingest_seconds()
-    trials = []
-    for trial in range(KILL_TRIALS):
-        corpus = article_folder(KILL_ARTICLES, 100 + trial, f"kill{trial}")
-        home = Path(tempfile.mkdtemp(prefix="rag-reliability-kill-"))
-        env = {**os.environ, "RAG_HOME": str(home), "RAG_CORPUS": str(corpus)}
-        command = [sys.executable, "-m", "rag", "ingest", "--quiet"]
-        process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        delay = rng.uniform(0.25 * full, 0.98 * full)
-        try:
-            process.wait(timeout=delay)
-            killed = False
-        except subprocess.TimeoutExpired:
-            process.send_signal(signal.SIGKILL)
-            process.wait()
-            killed = True
-        engine = Engine(Config(home=home, corpus_dir=corpus))
-        before = {e.article.id for e in engine.articles()}
-        subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, check=True)
-        report = Engine(Config(home=home, corpus_dir=corpus)).check()
-        after = {e.article.id for e in engine.articles()}
-        trials.append(
-            {
-                "trial": trial + 1,
-                "killed_after_s": round(delay, 1) if killed else None,
-                "committed_before_kill": len(before),
-                "committed_after_restart": len(after),
-                "lost": sorted(before - after),
-                "check_clean": report.clean,
-                "problems": report.lines()[:3],
-            }
-        )
-        print(json.dumps(trials[-1]), file=sys.stderr)
-        shutil.rmtree(home, ignore_errors=True)
-        shutil.rmtree(corpus, ignore_errors=True)
-    return trials
-
-
 def bad_inputs() -> list[dict]:
     """Each bad input through the door a user would use, with the first line of what came back."""
     corpus = Path(tempfile.mkdtemp(prefix="rag-reliability-bad-"))
@@ -258,14 +201,17 @@ def markdown(figures: dict) -> str:
         f"{users['errors']} errors, median {users['median_ms']} ms, p95 {users['p95_ms']} ms, "
         f"{users['questions_per_s']} questions/s; background ingest {users['background_ingest']}",
         "",
-        "| kill trial | killed after s | committed before | after restart | lost | check clean |",
-        "|---|---|---|---|---|---|",
+        "| crash point | pass | killed | committed lost | half-written visible | differs from uninterrupted "
+        "| check clean |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for t in figures["kill_trials"]:
+    for t in figures["crash_trials"]["trials"]:
+        differs = t["state_differs"] + t["answers_differ"]
         lines.append(
-            f"| {t['trial']} | {t['killed_after_s']} | {t['committed_before_kill']} | "
-            f"{t['committed_after_restart']} | {len(t['lost'])} | {t['check_clean']} |"
+            f"| {t['point']} | {t['pass'] or ''} | {t['killed']} | {len(t['lost'])} | "
+            f"{len(t['half_written_visible'])} | {len(differs)} | {t['check_clean']} |"
         )
+    lines += ["", "crash trials: " + ", ".join(f"{k} {v}" for k, v in figures["crash_trials"]["summary"].items())]
     lines += ["", "| bad input | what it got |", "|---|---|"]
     lines += [f"| {row['input']} | {row['got'].replace('|', '/')} |" for row in figures["bad_inputs"]]
     return "\n".join(lines) + "\n"
@@ -273,7 +219,9 @@ def markdown(figures: dict) -> str:
 
 def main() -> None:
     started = time.perf_counter()
-    figures = {"concurrent_users": concurrent_users(), "kill_trials": kill_trials(), "bad_inputs": bad_inputs()}
+    crashes = fault_trials()
+    crashes["summary"] = summary(crashes)
+    figures = {"concurrent_users": concurrent_users(), "crash_trials": crashes, "bad_inputs": bad_inputs()}
     figures["bench_minutes"] = round((time.perf_counter() - started) / 60, 1)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "reliability.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False))

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from rag import settings
 from rag.config import Config, go_offline
+from rag.faults import crash_point
 from rag.ingest.articles import Article, CorpusError, load_article, write_article_file
 from rag.question.answer import Answer, abstention, check_question
 from rag.store.catalog import Catalog, CatalogEntry
@@ -96,24 +97,20 @@ class Engine:
         target = self.config.corpus_dir / f"{article.id}.md"
         existed = target.exists()
         target = write_article_file(article, self.config.corpus_dir)
+        crash_point("corpus_file_written")
         report = self.ingest([target], progress=False)
         if report.errors and not existed:
             target.unlink(missing_ok=True)
         return target, report
 
     def remove(self, article_id: str, delete_file: bool = True) -> bool:
-        """Remove an article from the index and its file from the corpus folder, so no ingest brings it back.
-
-        The file goes first: a crash after it leaves an indexed article without a file, which `check`
-        reports and `check --repair` removes, never a removed article that comes back.
-        """
+        """Remove an article from the index and its file from the corpus folder, so no ingest brings it back
+        (`remove_article` says how a crash half-way is finished)."""
         from rag.ingest.pipeline import remove_article
 
         entry = self.catalog.get(article_id)
-        if entry is not None and delete_file:
-            for path in self._corpus_files_of(entry.article):
-                path.unlink(missing_ok=True)
-        return remove_article(article_id, self.catalog, self.collection)
+        files = self._corpus_files_of(entry.article) if entry is not None and delete_file else []
+        return remove_article(article_id, self.catalog, self.collection, files)
 
     def _corpus_files_of(self, article: Article) -> list[Path]:
         """Files in the corpus folder that hold this article (its recorded source, or a file under its id)."""

@@ -92,9 +92,9 @@ def article_file(folder: Path, name: str, body: str, **meta: str) -> Path:
 
 
 def run_cli(
-    home: Path, *args: str, corpus: Path | None = None, stdin: str | None = None
+    home: Path, *args: str, corpus: Path | None = None, stdin: str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
-    env = {**os.environ, "RAG_HOME": str(home)}
+    env = {**os.environ, **(env or {}), "RAG_HOME": str(home)}
     if corpus:
         env["RAG_CORPUS"] = str(corpus)
     return subprocess.run(

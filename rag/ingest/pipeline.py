@@ -23,6 +23,7 @@ from rag.actors.names import Name
 from rag.attribution.extract import extract_attributions, parse
 from rag.attribution.spans import Attribution
 from rag.attribution.tagger import tagger
+from rag.faults import crash_point
 from rag.ingest.articles import Article, CorpusError, article_files, load_article
 from rag.ingest.units import Chunk, chunk_article
 from rag.models.encoder import embed_model
@@ -239,11 +240,14 @@ def _write(
             embeddings=[node.get_embedding() for node in written],
             metadatas=[node.metadata for node in written],
         )
+    crash_point("units_added")
     catalog.writes.commit([(p.article, len(p.nodes), p.analysis.attributions, p.analysis.names) for p in batch])
+    crash_point("catalog_committed")
     if updated:
         _delete_units(
             collection, updated, keep_hashes=[p.article.content_hash for p in batch if p.article.id in committed]
         )
+    crash_point("old_units_deleted")
     catalog.writes.clear_pending(ids)
     _lap(report, "store", clock)
     for prepared in batch:
@@ -268,17 +272,30 @@ def ingest(
     return report
 
 
-def remove_article(article_id: str, catalog: Catalog, collection: Collection) -> bool:
-    """Hide first (the catalog marks the article pending), then delete units: a crash in between leaves
-    nothing visible, and the next ingest finishes the deletion."""
-    removed = catalog.writes.remove(article_id)
+def remove_article(article_id: str, catalog: Catalog, collection: Collection, files: list[Path]) -> bool:
+    """Hide first (the catalog marks the article pending and lists its files as removals), then delete its
+    files and its units: a crash at any step leaves nothing visible, and the next ingest finishes the removal
+    before it reads the corpus folder, so a removed article never comes back."""
+    removed = catalog.writes.remove(article_id, [str(f) for f in files])
+    crash_point("removal_hidden")
+    _delete_files(catalog, [str(f) for f in files])
+    crash_point("removal_file_deleted")
     collection.delete(where={"article_id": article_id})
+    crash_point("removal_units_deleted")
     catalog.writes.clear_pending([article_id])
     return removed
 
 
+def _delete_files(catalog: Catalog, paths: list[str]) -> None:
+    for path in paths:
+        Path(path).unlink(missing_ok=True)
+    catalog.writes.clear_removals(paths)
+
+
 def sweep_orphans(catalog: Catalog, collection: Collection) -> None:
-    """Delete units a crash left behind: of pending articles, those of no committed version."""
+    """Finish what a crash interrupted: delete removed articles' files, and the units of pending articles
+    that belong to no committed version."""
+    _delete_files(catalog, catalog.writes.removals())
     pending = catalog.writes.pending()
     if not pending:
         return

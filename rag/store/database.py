@@ -66,6 +66,8 @@ INSERT INTO changes SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM changes);
 CREATE TABLE IF NOT EXISTS change_log (n INTEGER NOT NULL, article_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS change_log_by_n ON change_log (n, article_id);
 CREATE TABLE IF NOT EXISTS pending (article_id TEXT PRIMARY KEY);
+-- Corpus files of removed articles not deleted yet: the next ingest deletes them before reading the folder.
+CREATE TABLE IF NOT EXISTS removals (path TEXT PRIMARY KEY);
 """
 # Pending "article" meaning: the catalog was reset, so any unit in Chroma may be an orphan.
 EVERY_ARTICLE = "*"
@@ -84,7 +86,7 @@ class CatalogDatabase:
                 conn.executescript(
                     "DROP TABLE IF EXISTS articles; DROP TABLE IF EXISTS attributions; DROP TABLE IF EXISTS changes;"
                     "DROP TABLE IF EXISTS change_log;"
-                    "DROP TABLE IF EXISTS pending; DROP TABLE IF EXISTS actor_names;"
+                    "DROP TABLE IF EXISTS pending; DROP TABLE IF EXISTS actor_names; DROP TABLE IF EXISTS removals;"
                     "DROP TABLE IF EXISTS speaker_words; DROP TABLE IF EXISTS speaker_phrases;"
                 )
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

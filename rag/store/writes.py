@@ -10,6 +10,7 @@ from contextlib import closing
 
 from rag.actors.names import Name
 from rag.attribution.spans import Attribution
+from rag.faults import crash_point
 from rag.ingest.articles import Article
 from rag.store.database import CatalogDatabase
 
@@ -40,6 +41,7 @@ class CatalogWrites:
                 )
                 for phrase in {a.speaker.text.lower() for _, a in attributions if a.speaker}:
                     _remember_phrase(conn, phrase)
+                crash_point("catalog_commit_inside")
                 conn.execute(
                     "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
@@ -60,15 +62,24 @@ class CatalogWrites:
                     ),
                 )
 
-    def remove(self, article_id: str) -> bool:
-        """Hide an article; its units stay pending until deleted."""
+    def remove(self, article_id: str, files: list[str]) -> bool:
+        """Hide an article; its units stay pending and its corpus files listed as removals until deleted."""
         with closing(self._db.connect()) as conn, conn:
             counter = conn.execute("UPDATE changes SET n = n + 1 RETURNING n").fetchone()[0]
             conn.execute("INSERT INTO change_log VALUES (?,?)", (counter, article_id))
             conn.execute("INSERT OR IGNORE INTO pending VALUES (?)", (article_id,))
+            conn.executemany("INSERT OR IGNORE INTO removals VALUES (?)", [(f,) for f in files])
             conn.execute("DELETE FROM attributions WHERE article_id = ?", (article_id,))
             conn.execute("DELETE FROM actor_names WHERE article_id = ?", (article_id,))
             return conn.execute("DELETE FROM articles WHERE id = ?", (article_id,)).rowcount > 0
+
+    def removals(self) -> list[str]:
+        """Corpus files of removed articles that may still exist."""
+        return [row["path"] for row in self._db.query("SELECT path FROM removals ORDER BY path")]
+
+    def clear_removals(self, paths: list[str]) -> None:
+        with closing(self._db.connect()) as conn, conn:
+            conn.executemany("DELETE FROM removals WHERE path = ?", [(p,) for p in paths])
 
     def pending(self) -> list[str]:
         """Articles whose unit writes or deletions may not have finished (`EVERY_ARTICLE` after a reset)."""
