@@ -28,7 +28,7 @@ from pathlib import Path
 from bench.scale import sentence_pool, synthetic_articles
 from rag.config import PROJECT_ROOT, Config
 from rag.engine import Engine
-from rag.ingest.articles import Article, write_article_file
+from rag.ingest.articles import Article, render_article_file, write_article_file
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 BASE_ARTICLES = 6
@@ -48,7 +48,7 @@ NAMED = [
         for _ in range(4)
     ),
 ]
-RANDOM_KILLS = 12
+RANDOM_KILLS = 21
 CHILD = (
     "import sys, rag.settings as s; s.WRITE_BATCH_UNITS = {batch}; from rag.cli import main; "
     "raise SystemExit(main(sys.argv[1:]))"
@@ -77,7 +77,8 @@ def prepare(operation: str, found: list[Article], corpus: Path, trial: int) -> l
         for article in found[BASE_ARTICLES : BASE_ARTICLES + NEW_ARTICLES]:
             write_article_file(article, corpus)
         for article in found[:CHANGED_ARTICLES]:
-            write_article_file(replace(article, text=article.text + "\nA line added in a later version.\n"), corpus)
+            changed = replace(article, text=article.text + "\nA line added in a later version.\n")
+            (corpus / f"{article.id}.md").write_text(render_article_file(changed), encoding="utf-8")
         return ["ingest", "--quiet"]
     if operation == "add":
         article = found[BASE_ARTICLES + NEW_ARTICLES + trial % 4]
@@ -125,7 +126,7 @@ def restarted(home: Path, corpus: Path) -> dict:
     answers = {}
     for entry in engine.articles():
         question = entry.article.text.split("\n")[0][:200]
-        answer = engine.ask(question, scope=[entry.article.id])
+        answer = engine.ask(question, article_ids=[entry.article.id])
         answers[entry.article.id] = [(c.article_id, c.start, c.end) for c in answer.citations[:1]]
     report = engine.check()
     return {"committed": engine.catalog.hashes(), "check": report.lines(), "answers": answers}

@@ -16,6 +16,7 @@ import gc
 import sys
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -46,6 +47,10 @@ NOTHING_INDEXED = (
     "or upload them in the Corpus tab."
 )
 WITHHELD = "An answer was found but failed verification against the articles."
+
+
+class StoreUnavailable(ConnectionError):
+    """The Chroma server does not answer: the question can be asked again once it is back."""
 
 
 @dataclass(frozen=True)
@@ -189,10 +194,11 @@ class Engine:
         if not self.catalog.hashes():
             yield Answer(question, NOTHING_INDEXED, True)
             return
-        self.warm_up()
-        scope = tuple(article_ids) if article_ids else None
-        plan = understand(question, self.library.actors.names(), top_k, scope, self.library.outlets())
-        grounded = components.answer(plan, self.library, self._problems)
+        with self._store_errors():
+            self.warm_up()
+            scope = tuple(article_ids) if article_ids else None
+            plan = understand(question, self.library.actors.names(), top_k, scope, self.library.outlets())
+            grounded = components.answer(plan, self.library, self._problems)
         if llm is None or grounded is None or grounded.abstained:
             yield grounded or abstention(question, WITHHELD)
             return
@@ -205,6 +211,19 @@ class Engine:
                 yield final
         if final is None:
             yield grounded
+
+    @contextmanager
+    def _store_errors(self) -> Iterator[None]:
+        """A Chroma server that does not answer, as one clear error. Nothing needs restarting when it is back:
+        each request opens its own connection."""
+        import httpx
+
+        try:
+            yield
+        except httpx.TransportError as exc:
+            raise StoreUnavailable(
+                f"the Chroma server at {self.config.chroma_url} does not answer ({exc}); ask again when it is back"
+            ) from exc
 
     def _problems(self, answer: Answer) -> list[str]:
         """Where the answer disagrees with the articles it cites (nothing: it may be shown)."""

@@ -10,33 +10,56 @@ from pathlib import Path
 
 import pytest
 
+from rag.engine import StoreUnavailable
 from tests.conftest import SEED_ID, free_port, make_engine
 
 pytestmark = pytest.mark.subprocess
 
 
-@pytest.fixture(scope="module")
-def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def chroma_server(data: Path, port: int) -> subprocess.Popen:
+    """A Chroma server on localhost, once it answers its heartbeat."""
     chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
     assert chroma, "the chroma command ships with chromadb"
-    port = free_port()
-    data = tmp_path_factory.mktemp("chroma-server")
     server = subprocess.Popen(
         [chroma, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.25)
+    server.terminate()
+    pytest.fail("chroma server did not start")
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    server = chroma_server(tmp_path_factory.mktemp("chroma-server"), port)
     try:
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("chroma server did not start")
-        yield url
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_a_chroma_server_that_goes_away_gives_a_clear_error_and_answers_again_once_back(tmp_path: Path) -> None:
+    port, data = free_port(), tmp_path / "chroma"
+    server = chroma_server(data, port)
+    try:
+        engine = make_engine(tmp_path / "home", chroma_url=f"http://127.0.0.1:{port}")
+        engine.ingest(progress=False)
+        question = "Who told The Times that US participation would be necessary?"
+        assert "A European diplomatic source" in engine.ask(question).answer
+        server.terminate()
+        server.wait(timeout=30)
+        with pytest.raises(StoreUnavailable, match="does not answer"):
+            engine.ask(question)
+        server = chroma_server(data, port)
+        assert "A European diplomatic source" in engine.ask(question).answer, "answers again, nothing restarted"
     finally:
         server.terminate()
         server.wait(timeout=30)
