@@ -166,6 +166,7 @@ def compare(result: dict, reference: dict) -> dict:
     differs = sorted(set(result["committed"].items()) ^ set(reference["committed"].items()))
     answers = sorted(a for a in reference["answers"] if result["answers"].get(a) != reference["answers"][a])
     return {
+        "committed_at_kill": len(result["committed_at_kill"]),
         "lost": lost,
         "half_written_visible": result["half_written_visible"],
         "state_differs": [a for a, _ in differs],
