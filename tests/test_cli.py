@@ -115,7 +115,8 @@ def test_attributions_of_an_indexed_article_a_file_and_a_folder(cli_home: Path, 
     story.write_text('"The dam held," engineer Sam Lee told the Northvale Gazette.\n', encoding="utf-8")
     (tmp_path / "empty.txt").write_bytes(b"")
     single = json.loads(run_cli(cli_home, "attributions", str(story), "--json").stdout)
-    assert single[0]["cue"]["text"] == "told the Northvale Gazette" and single[0]["quote_type"] == "direct"
+    assert single[0]["cue"]["text"] == "told" and single[0]["recipient"]["text"] == "the Northvale Gazette"
+    assert single[0]["quote_type"] == "direct"
     batch = [
         json.loads(line) for line in run_cli(cli_home, "attributions", "--batch", str(tmp_path)).stdout.splitlines()
     ]
