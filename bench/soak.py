@@ -5,9 +5,9 @@
 The page runs in its own process (`rag serve`) on a copy of the seed corpus plus synthetic articles. Each
 `ASK_EVERY` seconds one of the page benchmark's questions is asked through the page's API; each `CHANGE_EVERY`
 seconds an article is uploaded through `/add`, and the upload before it removed through `/remove`. Every
-minute the server's resident memory, open files and the size of the catalog's and Chroma's SQLite files
-and their WALs are read, with that minute's
-errors and p95. Growth is judged after `WARM_MINUTES` (models and caches loaded by then).
+minute the server's resident memory, open files and the sizes of the catalog's and Chroma's SQLite files
+(and of their WALs, when they keep one) are read, with that minute's errors and p95. Growth is judged
+after `WARM_MINUTES` (models and caches loaded by then).
 """
 
 from __future__ import annotations

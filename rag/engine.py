@@ -100,6 +100,7 @@ class Engine:
         if other != article.id:
             raise CorpusError(article.source or article.id, f"same text as indexed article {other!r}; not added")
         target = self.config.corpus_dir / f"{article.id}.md"
+        self.catalog.writes.clear_removals([str(target.resolve())])  # a removal cut short must not take it
         existed = target.exists()
         target = write_article_file(article, self.config.corpus_dir)
         crash_point("corpus_file_written")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import signal
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,16 @@ def test_an_ingest_killed_inside_the_catalog_commit_shows_none_of_it(tmp_path: P
     reopened.ingest(progress=False)
     assert reopened.catalog.hashes().keys() == before.keys() and reopened.catalog.hashes() != before
     assert reopened.check().clean
+
+
+@pytest.mark.subprocess
+def test_an_article_added_again_after_a_cut_short_removal_stays(tmp_path: Path) -> None:
+    engine, home, corpus = indexed(tmp_path)
+    victim = engine.articles()[0].article
+    run_cli(home, "articles", "remove", victim.id, corpus=corpus, env={"RAG_CRASH_AT": "removal_hidden"})
+    Path(victim.source).unlink()  # deleted by hand; the removal is still listed as unfinished
+    reopened = make_engine(home, corpus)
+    target, report = reopened.add(replace(victim, source=""))
+    assert not report.errors and target.exists() and victim.id in reopened.catalog.hashes()
+    reopened.ingest(progress=False)
+    assert target.exists() and victim.id in reopened.catalog.hashes() and reopened.check().clean

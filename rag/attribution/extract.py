@@ -509,9 +509,7 @@ def _tagged_drafts(text: str, tags: list[RoleSpan], body: int) -> list[_Draft]:
 def _source(rule: _Draft, partner: _Draft) -> Span | None:
     """The tagger's source where it marks the rule's (its boundaries follow PolNeAR), else the rule's: the
     cue's subject in the parse, which the tagger's nearest-source grouping can miss ("X admitted, according to
-    The Times" gives "admitted" the source The Times). A hedge ("reportedly") has no source."""
-    if rule.cue.text.lower() in HEDGE_ADVERBS:
-        return None
+    The Times" gives "admitted" the source The Times)."""
     if partner.source and rule.source and partner.source.overlaps(rule.source):
         return partner.source
     return rule.source or partner.source
