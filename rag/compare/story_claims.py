@@ -88,12 +88,10 @@ class Claim:
     def differences(self) -> list[str]:
         found = []
         for label, values in self._features.items():
-            by_outlet: dict[str, str] = {}
+            per_outlet: dict[str, list[str]] = {}
             for cell, value in zip(self.cells, values, strict=True):
-                known = by_outlet.get(cell.article.outlet)
-                by_outlet[cell.article.outlet] = (
-                    value if not known else ", ".join(dict.fromkeys(filter(None, (known, value))))
-                )
+                per_outlet.setdefault(cell.article.outlet, []).append(value)
+            by_outlet = {outlet: ", ".join(dict.fromkeys(filter(None, found))) for outlet, found in per_outlet.items()}
             if len(set(by_outlet.values())) > 1:
                 found.append(f"{label}: " + "; ".join(_grouped(by_outlet)))
         return found + [f"spelling: {variants}" for variants in self._spellings]
