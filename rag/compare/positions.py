@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from rag import settings
 from rag.actors.names import ActorNames
-from rag.attribution.extract import parse
+from rag.attribution.extract import lemma, parse
 from rag.attribution.spans import Attribution, Span
 from rag.compare.stance_words import ACTOR_HEADS, NEGATED, NEGATION, POSITIONS, stance_hits
 from rag.ingest.articles import Article
@@ -147,7 +147,7 @@ def actor_rows(article: Article, attributions: list[Attribution], names: ActorNa
             add(actor, speaker, sentence_of(a.cue.start), stated, f"stated by {_describe(a)}")
     for sent in doc.sents:
         for tok in sent:
-            named_head = tok.pos_ == "PROPN" or tok.lemma_.lower() in ACTOR_HEADS or tok.lower_ in ACTOR_HEADS
+            named_head = tok.pos_ == "PROPN" or lemma(tok).lower() in ACTOR_HEADS or tok.lower_ in ACTOR_HEADS
             if not _is_subject(tok) or not named_head:
                 continue
             phrase = Span.of(article.text, max(start, tok.left_edge.idx), tok.idx + len(tok))

@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 from rag.attribution.cues import CUE_VERBS, OUTLET
-from rag.attribution.extract import nlp
+from rag.attribution.extract import lemma, nlp
 from rag.attribution.spans import Span
 from rag.index.terms import content_terms, matched
 from rag.question.plan import REPORTING_VERBS, Expects, Plan
@@ -43,7 +43,7 @@ def _frames_the_report(entity: SpacySpan) -> bool:
     head = entity.root.head
     if head.pos_ == "ADP":  # "said in December"
         head = head.head
-    return head.lemma_.lower() in CUE_VERBS or bool(OUTLET.fullmatch(entity.text.removeprefix("The ")))
+    return lemma(head).lower() in CUE_VERBS or bool(OUTLET.fullmatch(entity.text.removeprefix("The ")))
 
 
 def answer_phrase(plan: Plan, text: str, start: int, end: int) -> Span | None:
