@@ -28,6 +28,7 @@ from rag.faults import crash_point
 from rag.ingest.articles import Article, CorpusError, load_article, write_article_file
 from rag.question.answer import Answer, abstention, check_question
 from rag.store.catalog import Catalog, CatalogEntry
+from rag.store.guard import disk_errors, write_lock
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -89,13 +90,28 @@ class Engine:
     def summary(self) -> CorpusSummary:
         return CorpusSummary(self.catalog.count(), sorted(self.library.outlets().articles))
 
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Every write: one at a time per home, across threads and processes, and a full disk as one error
+        (`rag.store.guard`)."""
+        with write_lock(self.config.home), disk_errors(self.config.home, self.config.corpus_dir):
+            yield
+
     def ingest(self, paths: Iterable[str | Path] | None = None, progress: bool = True) -> IngestReport:
+        with self._writing():
+            return self._ingest(paths, progress)
+
+    def _ingest(self, paths: Iterable[str | Path] | None, progress: bool) -> IngestReport:
         from rag.ingest.pipeline import ingest
 
         return ingest(paths or [self.config.corpus_dir], self.catalog, self.collection, progress)
 
     def add(self, article: Article) -> tuple[Path, IngestReport]:
         """Store a new article in the corpus folder and index it; a rejected article leaves no file behind."""
+        with self._writing():
+            return self._add(article)
+
+    def _add(self, article: Article) -> tuple[Path, IngestReport]:
         other = self.catalog.body_owners({article.body_hash}).get(article.body_hash, article.id)
         if other != article.id:
             raise CorpusError(article.source or article.id, f"same text as indexed article {other!r}; not added")
@@ -104,7 +120,13 @@ class Engine:
         existed = target.exists()
         target = write_article_file(article, self.config.corpus_dir)
         crash_point("corpus_file_written")
-        report = self.ingest([target], progress=False)
+        try:
+            report = self._ingest([target], progress=False)
+        except Exception:
+            # An upload whose write stopped (a full disk) before its commit leaves no file for a later ingest.
+            if not existed and self.catalog.get(article.id) is None:
+                target.unlink(missing_ok=True)
+            raise
         if report.errors and not existed:
             target.unlink(missing_ok=True)
         return target, report
@@ -112,6 +134,10 @@ class Engine:
     def remove(self, article_id: str, delete_file: bool = True) -> bool:
         """Remove an article from the index and its file from the corpus folder, so no ingest brings it back
         (`remove_article` says how a crash half-way is finished)."""
+        with self._writing():
+            return self._remove(article_id, delete_file)
+
+    def _remove(self, article_id: str, delete_file: bool) -> bool:
         from rag.ingest.pipeline import remove_article
 
         entry = self.catalog.get(article_id)
@@ -143,11 +169,12 @@ class Engine:
         """Make the index match the corpus folder: drop what has no file, rebuild what is off, index the rest."""
         from rag.store.database import EVERY_ARTICLE
 
-        for article_id in report.no_file + report.wrong_units:
-            self.remove(article_id, delete_file=False)
-        if report.orphan_units:
-            self.catalog.writes.mark_pending([EVERY_ARTICLE])  # the next ingest scans Chroma for orphans
-        self.ingest(progress=False)
+        with self._writing():
+            for article_id in report.no_file + report.wrong_units:
+                self._remove(article_id, delete_file=False)
+            if report.orphan_units:
+                self.catalog.writes.mark_pending([EVERY_ARTICLE])  # the next ingest scans Chroma for orphans
+            self._ingest(None, progress=False)
 
     # --- questions --------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ import gradio as gr
 from rag.engine import Engine
 from rag.ingest.articles import CorpusError, new_article, parse_article, read_text, slugify
 from rag.store.catalog import CatalogEntry
+from rag.store.guard import DiskFull
 from ui.render import article_choices
 
 ARTICLE_HEADERS = ["id", "date", "outlet", "title", "units"]
@@ -105,6 +106,8 @@ def add_files(
         except CorpusError as exc:
             failed = True
             messages.append(f"{path.name}: {exc.problem}")
+        except DiskFull as exc:
+            return "\n".join([*messages, f"{path.name}: not added: {exc}"]), False
     return "\n".join(messages), not failed
 
 
@@ -113,4 +116,8 @@ def remove_article(engine: Engine, article_id: str | None, confirmed: bool) -> s
         return "Choose an article to remove."
     if not confirmed:
         return f"Tick 'confirm removal' to remove {article_id}."
-    return f"Removed {article_id}." if engine.remove(article_id) else f"{article_id} was not indexed."
+    try:
+        removed = engine.remove(article_id)
+    except DiskFull as exc:
+        return f"{article_id} not removed: {exc}"
+    return f"Removed {article_id}." if removed else f"{article_id} was not indexed."

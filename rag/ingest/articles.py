@@ -225,9 +225,13 @@ def write_article_file(article: Article, corpus_dir: Path) -> Path:
     if target.exists() and target.read_text(encoding="utf-8") != content:
         raise CorpusError(target, "a different article with this id already exists; choose another --id")
     fd, tmp = tempfile.mkstemp(dir=corpus_dir, prefix=".tmp-", suffix=".md")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        handle.write(content)
-    os.replace(tmp, target)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(content)
+        os.replace(tmp, target)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)  # a full disk leaves no partial file in the corpus folder
+        raise
     return target
 
 
