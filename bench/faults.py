@@ -1,5 +1,6 @@
 """Crash trials: the process is killed at every named write step (`rag/faults.py`) and at random moments of
-an ingest of several write batches; each trial then restarts and is compared with a run never killed.
+an ingest of several write batches, and a page process (`rag serve`) killed at each step of an upload and a
+removal made through its API; each trial then restarts and is compared with a run never killed.
 
 .venv/bin/python -m bench.faults    # also run by bench.reliability; writes bench/results/faults.json
 
@@ -14,7 +15,6 @@ articles at the same versions, `check` clean, and a question about each article 
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import signal
@@ -25,10 +25,14 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from gradio_client import handle_file
+
+from bench.page_process import call, child_env, client_of, start_page
 from bench.scale import sentence_pool, synthetic_articles
 from rag.config import PROJECT_ROOT, Config
 from rag.engine import Engine
 from rag.ingest.articles import Article, render_article_file, write_article_file
+from tests.conftest import free_port
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 BASE_ARTICLES = 6
@@ -47,6 +51,13 @@ NAMED = [
         for point in ("removal_hidden", "removal_file_deleted", "removal_units_deleted")
         for _ in range(4)
     ),
+]
+# The page's upload and removal run the same steps; killing the page process at each shows the page loses
+# nothing either (its own start-up ingest is what restarts it).
+PAGE = [
+    *(("page-add", point, 1) for point in ("corpus_file_written", "units_added", "catalog_commit_inside")),
+    ("page-add", "catalog_committed", 1),
+    *(("page-remove", point, 1) for point in ("removal_hidden", "removal_file_deleted", "removal_units_deleted")),
 ]
 RANDOM_KILLS = 21
 CHILD = (
@@ -90,18 +101,11 @@ def prepare(operation: str, found: list[Article], corpus: Path, trial: int) -> l
 
 def run(command: list[str], home: Path, corpus: Path, crash_at: str | None, kill_after: float | None) -> bool:
     """The operation in a child process; whether it was killed."""
-    env = {k: v for k, v in os.environ.items() if k != "RAG_CRASH_AT"}
-    env.update(
-        RAG_HOME=str(home),
-        RAG_CORPUS=str(corpus),
-        HF_HUB_OFFLINE="1",
-        **({"RAG_CRASH_AT": crash_at} if crash_at else {}),
-    )
     code = CHILD.format(batch=BATCH_UNITS)
     process = subprocess.Popen(
         [sys.executable, "-c", code, *command],
         cwd=PROJECT_ROOT,
-        env=env,
+        env=child_env(home, corpus, crash_at),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -111,6 +115,29 @@ def run(command: list[str], home: Path, corpus: Path, crash_at: str | None, kill
         process.send_signal(signal.SIGKILL)
         process.wait()
     return process.returncode == -signal.SIGKILL
+
+
+def page_run(operation: str, found: list[Article], home: Path, corpus: Path, crash_at: str | None, trial: int) -> bool:
+    """An upload or a removal through the API of a page process; whether the page was killed."""
+    port = free_port()
+    server = start_page(home, corpus, port, crash_at)
+    try:
+        if operation == "page-add":
+            article = found[BASE_ARTICLES + NEW_ARTICLES + trial % 4]
+            upload = corpus.parent / f"{article.id}.txt"
+            upload.write_text(article.text, encoding="utf-8")
+            form = (article.title, article.outlet, article.date, "")
+            call(client_of(port), [handle_file(str(upload))], *form, api_name="/add")
+        else:
+            call(client_of(port), found[BASE_ARTICLES - 1 - trial % BASE_ARTICLES].id, True, api_name="/remove")
+    except Exception:  # the page died under the call: what it left behind is what the trial measures
+        pass
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.terminate()
+        server.wait(timeout=60)
+    return server.returncode == -signal.SIGKILL
 
 
 def visible(home: Path, corpus: Path) -> tuple[dict[str, str], list[str]]:
@@ -145,7 +172,10 @@ def trial(
     shutil.copytree(base[0], home)
     shutil.copytree(base[1], corpus)
     started = time.perf_counter()
-    killed = run(prepare(operation, found, corpus, number), home, corpus, crash_at, kill_after)
+    if operation.startswith("page-"):
+        killed = page_run(operation, found, home, corpus, crash_at, number)
+    else:
+        killed = run(prepare(operation, found, corpus, number), home, corpus, crash_at, kill_after)
     seconds = time.perf_counter() - started
     before, half_written = visible(home, corpus)
     after = restarted(home, corpus)
@@ -178,25 +208,38 @@ def compare(result: dict, reference: dict) -> dict:
 
 def variant(operation: str, number: int) -> int:
     """Which article an `add` or a removal of trial `number` touches (an ingest always writes the same ones)."""
-    return {"ingest": 0, "add": number % 4, "remove": number % BASE_ARTICLES}[operation]
+    return number % 4 if operation.endswith("add") else number % BASE_ARTICLES if operation.endswith("remove") else 0
+
+
+_references: dict[tuple[str, int], dict] = {}
+
+
+def reference_run(operation: str, number: int, found: list[Article], base: tuple[Path, Path]) -> dict:
+    """The run never killed of this operation on this article, made once (every trial uses articles(11))."""
+    key = (operation, variant(operation, number))
+    if key not in _references:
+        _references[key] = trial(operation, None, None, found, base, number)
+    return _references[key]
 
 
 def fault_trials() -> dict:
     found = articles(11)
     base = template(found)
-    references: dict[tuple[str, int], dict] = {}
 
     def reference(operation: str, number: int) -> dict:
-        key = (operation, variant(operation, number))
-        if key not in references:
-            references[key] = trial(operation, None, None, found, base, number)
-        return references[key]
+        return reference_run(operation, number, found, base)
 
     rows = []
-    for number, (operation, point, k) in enumerate(NAMED):
+    for number, (operation, point, k) in enumerate(NAMED + PAGE):
         result = trial(operation, f"{point}:{k}", None, found, base, number)
         rows.append(
-            {"point": point, "pass": k, "killed": result["killed"], **compare(result, reference(operation, number))}
+            {
+                "point": point,
+                "through": "page" if operation.startswith("page-") else "command line",
+                "pass": k,
+                "killed": result["killed"],
+                **compare(result, reference(operation, number)),
+            }
         )
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     rng = random.Random(3)
@@ -207,6 +250,7 @@ def fault_trials() -> dict:
         rows.append(
             {
                 "point": f"random, {delay:.1f} s",
+                "through": "command line",
                 "pass": None,
                 "killed": result["killed"],
                 **compare(result, reference("ingest", 0)),

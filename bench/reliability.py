@@ -5,9 +5,13 @@
 1. USERS threads each ask QUESTIONS_EACH questions through the page's API (gradio_client, one client a
    user) while the same server's engine ingests INGEST_ARTICLES synthetic articles in the background.
 2. Crash trials (`bench/faults.py`): the process killed at every named write step of an ingest, an `add` and a
-   removal, and at random moments of an ingest of six write batches; each restarted and compared with a
-   run never killed.
-3. Bad inputs (files, front matter, questions, API payloads), each with what it got.
+   removal, a page process killed at each step of an upload and a removal made through its API, and random
+   kills of an ingest of six write batches; each restarted and compared with a run never killed.
+3. Disk-full trials (`bench/disk_full.py`, needs root to mount a tmpfs): an ingest and an upload on a disk
+   that fills part-way.
+4. Three writers (`bench/writers.py`): two clients of a page and a second process uploading and removing
+   one article at once.
+5. Bad inputs (files, front matter, questions, API payloads), each with what it got.
 """
 
 from __future__ import annotations
@@ -24,9 +28,12 @@ from pathlib import Path
 
 from gradio_client import Client
 
+from bench.disk_full import disk_full_trials
 from bench.faults import fault_trials, summary
 from bench.page import QUESTIONS as PAGE_QUESTIONS
+from bench.page_process import REQUEST_SECONDS, call, client_of
 from bench.scale import sentence_pool, synthetic_articles
+from bench.writers import writers_trial
 from rag.config import DEFAULT_CORPUS, PROJECT_ROOT, Config
 from rag.engine import Engine
 from rag.ingest.articles import CorpusError, write_article_file
@@ -38,8 +45,6 @@ from ui.ask_tab import GROUNDED
 RESULTS = PROJECT_ROOT / "bench" / "results"
 USERS = 20
 QUESTIONS_EACH = 25
-# Every call to the page has this long to return: a hung call is a reported failure, never a hung bench.
-REQUEST_SECONDS = 120
 INGEST_ARTICLES = 200
 # The page benchmark's mixed question kinds, and one the articles cannot answer.
 QUESTIONS = [*PAGE_QUESTIONS, "Who won the German election?"]
@@ -48,11 +53,6 @@ QUESTIONS = [*PAGE_QUESTIONS, "Who won the German election?"]
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-def call(client: Client, *args: object, api_name: str) -> object:
-    """One call to the page's API, given `REQUEST_SECONDS` to finish (TimeoutError otherwise)."""
-    return client.submit(*args, api_name=api_name).result(timeout=REQUEST_SECONDS)
 
 
 def ask_payload(question: object, top_k: object = 5, scope: object = ()) -> tuple:
@@ -174,7 +174,7 @@ def bad_inputs() -> list[dict]:
         rows.append({"input": f"question: {name}", "got": got})
     port = free_port()
     app = launch(engine, port=port, block=False)
-    client = Client(f"http://127.0.0.1:{port}/", verbose=False, httpx_kwargs={"timeout": REQUEST_SECONDS})
+    client = client_of(port)
     payloads = {
         "/ask with a number for the question": (*ask_payload(12345), "/ask"),
         "/ask with top-k 0": (*ask_payload("What did Peskov say?", top_k=0), "/ask"),
@@ -201,17 +201,39 @@ def markdown(figures: dict) -> str:
         f"{users['errors']} errors, median {users['median_ms']} ms, p95 {users['p95_ms']} ms, "
         f"{users['questions_per_s']} questions/s; background ingest {users['background_ingest']}",
         "",
-        "| crash point | pass | killed | committed lost | half-written visible | differs from uninterrupted "
-        "| check clean |",
-        "|---|---|---|---|---|---|---|",
+        "| crash point | through | pass | killed | committed lost | half-written visible "
+        "| differs from uninterrupted | check clean |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for t in figures["crash_trials"]["trials"]:
         differs = t["state_differs"] + t["answers_differ"]
         lines.append(
-            f"| {t['point']} | {t['pass'] or ''} | {t['killed']} | {len(t['lost'])} | "
+            f"| {t['point']} | {t['through']} | {t['pass'] or ''} | {t['killed']} | {len(t['lost'])} | "
             f"{len(t['half_written_visible'])} | {len(differs)} | {t['check_clean']} |"
         )
     lines += ["", "crash trials: " + ", ".join(f"{k} {v}" for k, v in figures["crash_trials"]["summary"].items())]
+    lines += [
+        "",
+        "| disk full during | KB left | exit | error line | committed lost | half-written visible "
+        "| partial files | differs once space returned | check clean |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for t in figures["disk_full"]["trials"]:
+        differs = t["state_differs"] + t["answers_differ"]
+        lines.append(
+            f"| {t['operation']} | {t['left_kb']} | {t['exit']} | {(t['error'] or '').replace('|', '/')[:90]} | "
+            f"{len(t['lost'])} | {len(t['half_written_visible'])} | {len(t['partial_files'])} | {len(differs)} | "
+            f"{t['check_clean']} |"
+        )
+    lines += ["", "disk-full trials: " + ", ".join(f"{k} {v}" for k, v in figures["disk_full"]["summary"].items())]
+    writers = figures["writers"]
+    lines += [
+        "",
+        f"three writers on one article ({writers['calls']} uploads and removals in {writers['seconds']} s): "
+        f"failed calls {len(writers['failed_calls'])}, check clean {writers['check_clean']}, indexed at the end "
+        f"{writers['indexed_at_end']}, the page's answer cites it {writers['page_answer_cites_it']}, a fresh "
+        f"process's answer cites it {writers['fresh_process_answer_cites_it']}",
+    ]
     lines += ["", "| bad input | what it got |", "|---|---|"]
     lines += [f"| {row['input']} | {row['got'].replace('|', '/')} |" for row in figures["bad_inputs"]]
     return "\n".join(lines) + "\n"
@@ -221,7 +243,13 @@ def main() -> None:
     started = time.perf_counter()
     crashes = fault_trials()
     crashes["summary"] = summary(crashes)
-    figures = {"concurrent_users": concurrent_users(), "crash_trials": crashes, "bad_inputs": bad_inputs()}
+    figures = {
+        "concurrent_users": concurrent_users(),
+        "crash_trials": crashes,
+        "disk_full": disk_full_trials(),
+        "writers": writers_trial(),
+        "bad_inputs": bad_inputs(),
+    }
     figures["bench_minutes"] = round((time.perf_counter() - started) / 60, 1)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "reliability.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False))

@@ -17,16 +17,16 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 
 from bench.page import QUESTIONS
-from bench.reliability import REQUEST_SECONDS, article_folder, ask_payload, call, percentile
+from bench.page_process import call, client_of, start_page
+from bench.reliability import article_folder, ask_payload, percentile
 from bench.scale import sentence_pool, synthetic_articles
 from rag.config import DEFAULT_CORPUS, PROJECT_ROOT
 from rag.ingest.articles import render_article_file
@@ -55,32 +55,13 @@ def server_figures(pid: int, home: Path) -> dict:
     }
 
 
-def start_page(home: Path, corpus: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "RAG_HOME": str(home), "RAG_CORPUS": str(corpus), "HF_HUB_OFFLINE": "1"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "rag", "serve", "--port", str(port)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(600):
-        try:
-            Client(f"http://127.0.0.1:{port}/", verbose=False)
-            return server
-        except Exception:  # not up yet
-            time.sleep(0.5)
-    server.kill()
-    raise SystemExit("the page did not start")
-
-
 def soak(minutes: float) -> dict:
     corpus = article_folder(40, 21, "soak")
     shutil.copy(next(DEFAULT_CORPUS.glob("*.md")), corpus)
     home, uploads = Path(tempfile.mkdtemp(prefix="rag-soak-home-")), Path(tempfile.mkdtemp(prefix="rag-soak-up-"))
     port = free_port()
     server = start_page(home, corpus, port)
-    client = Client(f"http://127.0.0.1:{port}/", verbose=False, httpx_kwargs={"timeout": REQUEST_SECONDS})
+    client = client_of(port)
     rng = random.Random(4)
     fresh = iter(synthetic_articles(sentence_pool(rng, 600), 10_000, rng, "upload"))
     samples, minute_times, errors, uploaded = [], [], [], []

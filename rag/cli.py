@@ -504,14 +504,15 @@ def _credentials(args: argparse.Namespace) -> list[tuple[str, str]]:
 def cmd_serve(args: argparse.Namespace) -> int:
     credentials = _credentials(args)
     engine, llm = _engine(args), _llm(args)
-    if not args.no_ingest:
-        report = engine.ingest()
-        for error in report.errors:
-            print(f"rejected: {error}", file=sys.stderr)
-        print(report.summary())
-    from ui.app import launch
+    with engine.serving():
+        if not args.no_ingest:
+            report = engine.ingest()
+            for error in report.errors:
+                print(f"rejected: {error}", file=sys.stderr)
+            print(report.summary())
+        from ui.app import launch
 
-    launch(engine, host=args.host, port=args.port, auth=credentials or None, read_only=args.read_only, llm=llm)
+        launch(engine, host=args.host, port=args.port, auth=credentials or None, read_only=args.read_only, llm=llm)
     return 0
 
 

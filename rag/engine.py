@@ -28,7 +28,7 @@ from rag.faults import crash_point
 from rag.ingest.articles import Article, CorpusError, load_article, write_article_file
 from rag.question.answer import Answer, abstention, check_question
 from rag.store.catalog import Catalog, CatalogEntry
-from rag.store.guard import disk_errors, write_lock
+from rag.store.guard import disk_errors, refuse_if_served, serving, write_lock
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -67,6 +67,7 @@ class Engine:
         self.catalog = Catalog(self.config)
         self._warming = threading.Lock()
         self._warm = False
+        self._serves = False
 
     @cached_property
     def library(self) -> Library:
@@ -91,10 +92,26 @@ class Engine:
         return CorpusSummary(self.catalog.count(), sorted(self.library.outlets().articles))
 
     @contextmanager
-    def _writing(self) -> Iterator[None]:
-        """Every write: one at a time per home, across threads and processes, and a full disk as one error
+    def serving(self) -> Iterator[None]:
+        """Held by a page process while it serves: on an embedded Chroma, the home is its alone to write
         (`rag.store.guard`)."""
+        if self.config.chroma_url:
+            yield
+            return
+        with serving(self.config.home):
+            self._serves = True
+            try:
+                yield
+            finally:
+                self._serves = False
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Every write: one at a time per home, across threads and processes, never behind a serving page's
+        back, and a full disk as one error (`rag.store.guard`)."""
         with write_lock(self.config.home), disk_errors(self.config.home, self.config.corpus_dir):
+            if not self.config.chroma_url and not self._serves:
+                refuse_if_served(self.config.home)
             yield
 
     def ingest(self, paths: Iterable[str | Path] | None = None, progress: bool = True) -> IngestReport:

@@ -14,6 +14,8 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +42,25 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def chroma_server(data: Path, port: int) -> subprocess.Popen:
+    """A Chroma server on localhost, once it answers its heartbeat."""
+    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
+    assert chroma, "the chroma command ships with chromadb"
+    server = subprocess.Popen(
+        [chroma, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(120):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.25)
+    server.terminate()
+    raise RuntimeError("the Chroma server did not start")
 
 
 def make_engine(home: Path, corpus: Path | None = None, chroma_url: str | None = None) -> Engine:

@@ -1,38 +1,14 @@
 """The scale-out option: the same engine against a real Chroma server on localhost."""
 
-import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from rag.engine import StoreUnavailable
-from tests.conftest import SEED_ID, free_port, make_engine
+from tests.conftest import SEED_ID, chroma_server, free_port, make_engine
 
 pytestmark = pytest.mark.subprocess
-
-
-def chroma_server(data: Path, port: int) -> subprocess.Popen:
-    """A Chroma server on localhost, once it answers its heartbeat."""
-    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
-    assert chroma, "the chroma command ships with chromadb"
-    server = subprocess.Popen(
-        [chroma, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(120):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1):
-                return server
-        except OSError:
-            time.sleep(0.25)
-    server.terminate()
-    pytest.fail("chroma server did not start")
 
 
 @pytest.fixture(scope="module")

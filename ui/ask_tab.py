@@ -17,6 +17,7 @@ from rag.store.catalog import CatalogEntry
 from ui.render import article_choices, article_view, citation_choices
 
 if TYPE_CHECKING:
+    from rag.index.who_said_what import SpeakerRow
     from rag.question.prose import LLMSpec
 
 GROUNDED = "Excerpts as found"
@@ -86,12 +87,21 @@ def indexed_summary(engine: Engine, listed: list[CatalogEntry]) -> str:
     return f"<p>{escape(shown)}</p>"
 
 
+def _speakers_of(engine: Engine, article_id: str) -> list[SpeakerRow]:
+    """The article's speakers; none when it was removed after the list was read (an upload or a removal
+    of another client)."""
+    try:
+        return engine.who_said(article_id)
+    except QuestionError:
+        return []
+
+
 def example_questions(engine: Engine, entries: list[CatalogEntry]) -> list[str]:
     """Questions the indexed articles can answer: what their most quoted named speakers said, and sources."""
     if not entries:
         return []
     recent = entries[-settings.EXAMPLE_ARTICLES :]
-    rows = [r for e in recent for r in engine.who_said(e.article.id)]
+    rows = [r for e in recent for r in _speakers_of(engine, e.article.id)]
     named = [
         r
         for r in sorted(rows, key=lambda r: -r.count)

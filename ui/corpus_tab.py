@@ -74,7 +74,12 @@ def corpus_tab(read_only: bool, initial: list[CatalogEntry]) -> CorpusTab:
                 wrap=True,
                 column_widths=["30%", "12%", "18%", "32%", "8%"],
             )
-            remove_id = gr.Dropdown(choices=article_choices(initial), label="Article to remove", elem_id="remove-id")
+            remove_id = gr.Dropdown(
+                choices=article_choices(initial),
+                label="Article to remove",
+                elem_id="remove-id",
+                allow_custom_value=True,  # an article another client added since this page listed them
+            )
             confirm = gr.Checkbox(label="confirm removal", elem_id="remove-confirm")
             remove = gr.Button("Remove", variant="stop", elem_id="remove", interactive=not read_only)
     return CorpusTab(files, title, outlet, date, url, add, status, table, remove_id, confirm, remove)

@@ -1,24 +1,32 @@
-"""What every write to a home (ingest, upload, removal, repair) runs under: one writer at a time, and a full
-disk reported as such.
+"""What every write to a home (ingest, upload, removal, repair) runs under: one writer at a time, no writer
+behind a serving page's back, and a full disk reported as such.
 
 The catalog and Chroma are two stores, so one write is several steps (`rag.ingest.pipeline`). Two writers
 interleaving them can undo each other: a removal that runs between an upload's units and its catalog
-commit deletes the units the commit then lists. The lock is an exclusive `flock` on a file in the home,
-so it holds between threads (each opens the file anew) and between processes (a page and the command
-line, or two pages, on one home).
+commit deletes the units the commit then lists. The write lock is an exclusive `flock` on a file in the
+home, so it holds between threads (each opens the file anew) and between processes.
+
+An embedded Chroma belongs to one process: a page keeps its own copy of the vector index, and another
+process's writes leave it reading units it cannot find ("Error finding id"). So a page on an embedded
+Chroma holds the home's serving lock while it runs; a second page on that home does not start, and other
+processes' writes are refused with a message saying to make them through the page. With a Chroma server
+(`RAG_CHROMA_URL`) there is no such copy, and any number of processes share a home, one writer at a time.
 """
 
 from __future__ import annotations
 
 import errno
 import fcntl
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 LOCK_FILE = "writes.lock"
+SERVING_FILE = "serving.lock"
 # A write that fails with this little space left on the home's or the corpus folder's disk failed for want
 # of space, whatever its message says: Chroma reports a full disk as "Failed to apply logs" as often as
 # "database or disk is full".
@@ -29,6 +37,52 @@ FULL_MESSAGES = ("disk is full", "no space left")
 class DiskFull(OSError):
     """A write stopped for want of space. What was committed before stays, nothing half-written is shown,
     and the same write completes once there is space."""
+
+
+class HomeServed(OSError):
+    """Another process serves the home from an embedded Chroma: writes go through its page."""
+
+
+def _server_pid(handle: IO[str]) -> str:
+    handle.seek(0)
+    return handle.read().strip() or "?"
+
+
+@contextmanager
+def serving(home: Path) -> Iterator[None]:
+    """Hold the home's serving lock for as long as a page serves it from an embedded Chroma."""
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / SERVING_FILE, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise HomeServed(
+                f"a page (process {_server_pid(handle)}) already serves {home}; open that page, stop it first, "
+                "or give both a Chroma server (RAG_CHROMA_URL) to share the home"
+            ) from None
+        handle.truncate(0)
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def refuse_if_served(home: Path) -> None:
+    """Raise HomeServed when a page process serves this home from an embedded Chroma."""
+    path = home / SERVING_FILE
+    if not path.exists():
+        return
+    with open(path, encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise HomeServed(
+                f"a page (process {_server_pid(handle)}) serves {home} with its own copy of the vector index: "
+                "add or remove articles in its Corpus tab, or stop it first"
+            ) from None
+        fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @contextmanager
