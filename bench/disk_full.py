@@ -5,9 +5,10 @@
 
 Each trial copies the crash trials' indexed home (`bench.faults`) onto a small tmpfs, puts the operation's
 input in place, fills the disk to leave a given number of KB, and runs the operation in a child process.
-It must end with one clear error line (no traceback), lose no committed article and show nothing
-half-written (`check` right after); once the filler is deleted, the ingest that starts a page must complete
-and match a run that never ran out of space, as the crash trials compare.
+It must end with one clear error line (no traceback), as must a `check` run while the disk is still full;
+it must lose no committed article and have left nothing half-written (looked at once space returns, before
+anything writes again); then the ingest that starts a page must complete and match a run that never ran out
+of space, as the crash trials compare (a refused upload is made again first).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.faults import BATCH_UNITS, CHILD, articles, compare, prepare, reference_run, restarted, template, visible
+from bench.faults import BATCH_UNITS, CHILD, articles, compare, prepare, reference_run, restarted, template
 from bench.page_process import child_env
 from rag.config import PROJECT_ROOT
 
@@ -55,6 +56,26 @@ def run(command: list[str], home: Path, corpus: Path) -> subprocess.CompletedPro
     )
 
 
+# What a reader sees, from a process of its own: this one must not hold the embedded Chroma open while
+# a retried upload writes to it (an embedded Chroma belongs to one process, see `rag.store.guard`).
+LOOK = """
+import json
+from rag.config import Config
+from rag.engine import Engine
+engine = Engine(Config.from_env())
+print(json.dumps([engine.catalog.hashes(), engine.check().wrong_units]))
+"""
+
+
+def looked_at(home: Path, corpus: Path) -> tuple[dict[str, str], list[str]]:
+    """Committed versions, and those whose units are not all there."""
+    done = subprocess.run(
+        [sys.executable, "-c", LOOK], cwd=PROJECT_ROOT, env=child_env(home, corpus), capture_output=True, text=True
+    )
+    committed, wrong_units = json.loads(done.stdout)
+    return committed, wrong_units
+
+
 def trial(operation: str, left_kb: int, found: list, base: tuple[Path, Path], number: int) -> dict:
     disk = Path(tempfile.mkdtemp(prefix="rag-disk-full-"))
     if not mounted(disk):
@@ -68,15 +89,19 @@ def trial(operation: str, left_kb: int, found: list, base: tuple[Path, Path], nu
         done = run(command, home, corpus)
         errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
         leftovers = sorted(p.name for p in corpus.glob(".tmp-*"))
-        before, half_written = visible(home, corpus)
+        reader = run(["check"], home, corpus)  # a reader on the full disk: Chroma writes when it opens
         filler.unlink()
+        before, half_written = looked_at(home, corpus)  # before anything writes again
+        if operation == "add" and done.returncode != 0:
+            run(command, home, corpus)  # the refused upload, made again
         after = restarted(home, corpus)
         return {
             "operation": operation,
             "left_kb": left_kb,
             "exit": done.returncode,
             "error": errors[-1][:200] if errors else None,
-            "traceback": "Traceback" in done.stderr,
+            "traceback": "Traceback" in done.stderr + reader.stderr,
+            "check_on_full_disk": (reader.stdout + reader.stderr).strip().splitlines()[-1][:120],
             "partial_files": leftovers,
             "committed_at_kill": before,
             "half_written_visible": half_written,
@@ -100,6 +125,7 @@ def disk_full_trials() -> dict:
             "exit": result["exit"],
             "error": result["error"],
             "traceback": result["traceback"],
+            "check_on_full_disk": result["check_on_full_disk"],
             "partial_files": result["partial_files"],
             **compare(result, reference_run(operation, number, found, base)),
         }

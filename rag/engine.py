@@ -180,7 +180,8 @@ class Engine:
         """Where the corpus folder, the catalog and Chroma disagree."""
         from rag.ingest.consistency import check
 
-        return check(self.catalog, self.collection, self.config.corpus_dir, self.library.actors.alias_file)
+        with self._store_errors():
+            return check(self.catalog, self.collection, self.config.corpus_dir, self.library.actors.alias_file)
 
     def repair(self, report: CheckReport) -> None:
         """Make the index match the corpus folder: drop what has no file, rebuild what is off, index the rest."""
@@ -259,12 +260,13 @@ class Engine:
 
     @contextmanager
     def _store_errors(self) -> Iterator[None]:
-        """A Chroma server that does not answer, as one clear error. Nothing needs restarting when it is back:
-        each request opens its own connection."""
+        """A Chroma server that does not answer, or a full disk under an embedded one (it writes as it reads),
+        as one clear error. Nothing needs restarting when it is back: each request opens its own connection."""
         import httpx
 
         try:
-            yield
+            with disk_errors(self.config.home, self.config.corpus_dir):
+                yield
         except httpx.TransportError as exc:
             raise StoreUnavailable(
                 f"the Chroma server at {self.config.chroma_url} does not answer ({exc}); ask again when it is back"

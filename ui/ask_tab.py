@@ -14,6 +14,7 @@ from rag import settings
 from rag.engine import NOTHING_INDEXED, Engine, StoreUnavailable
 from rag.question.answer import CITATION_MARK, Answer, Citation, QuestionError
 from rag.store.catalog import CatalogEntry
+from rag.store.guard import DiskFull
 from ui.render import article_choices, article_view, citation_choices
 
 if TYPE_CHECKING:
@@ -199,7 +200,7 @@ def ask_tab(engine: Engine, llm: LLMSpec | None, initial: list[CatalogEntry]) ->
         try:
             answers = engine.ask_stream(text, int(top_k), scope or None, prose, asked)
             answer = next(answers)
-        except (QuestionError, StoreUnavailable) as exc:
+        except (QuestionError, StoreUnavailable, DiskFull) as exc:
             yield {**partial(escape(f"⚠ {exc}")), exact: {"error": str(exc)}}
             return
         if prose:  # each part of the model's prose appears once it has passed verification

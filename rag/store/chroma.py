@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 
 from rag.config import Config, go_offline
 from rag.models.encoder import MODEL_KEY
+from rag.store.guard import disk_errors
 
 go_offline()  # the offline and telemetry switches are set before Chroma is imported
 
@@ -38,7 +39,8 @@ def chroma_client(config: Config) -> ClientAPI:
             settings=settings,
         )
     config.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(config.chroma_dir), settings=settings)
+    with disk_errors(config.home, config.corpus_dir):
+        return chromadb.PersistentClient(path=str(config.chroma_dir), settings=settings)
 
 
 def unit_metadata(collection: Collection, page: int = 5000) -> Iterator[tuple[str, dict]]:

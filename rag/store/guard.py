@@ -116,7 +116,8 @@ def is_disk_full(error: BaseException, folders: list[Path]) -> bool:
 
 @contextmanager
 def disk_errors(home: Path, corpus: Path) -> Iterator[None]:
-    """A write that fails for want of space on the home's or the corpus folder's disk, as one clear error."""
+    """A write (or the opening of the embedded Chroma, which writes) that fails for want of space on the
+    home's or the corpus folder's disk, as one clear error."""
     try:
         yield
     except Exception as exc:
@@ -124,6 +125,6 @@ def disk_errors(home: Path, corpus: Path) -> Iterator[None]:
             raise
         free = min(_free_bytes(home), _free_bytes(corpus)) // 1024
         raise DiskFull(
-            f"the disk holding {home} or {corpus} is full ({free:,} KB free): the write stopped, the articles "
-            "indexed before are kept and nothing half-written is shown; free some space and run it again"
+            f"the disk holding {home} or {corpus} is full ({free:,} KB free): the articles indexed before are "
+            "kept and nothing half-written is shown; free some space and run it again"
         ) from exc
