@@ -199,51 +199,80 @@ def _full(error: str | None) -> str:
     return "… is full " + error.partition(" is full ")[2][:70].replace("|", "/") if error else ""
 
 
+def _table(header: list[str], rows: list[list[object]]) -> list[str]:
+    return [
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(str(cell) for cell in row) + " |" for row in rows),
+    ]
+
+
 def markdown(figures: dict) -> str:
     users = figures["concurrent_users"]
+    crash = ["crash point", "through", "pass", "killed", "committed lost", "half-written visible"]
+    disk = ["disk full during", "KB left", "exit", "error line", "committed lost", "half-written visible"]
+    writers = ["three writers on one article, Chroma", "uploads and removals", "seconds", "failed calls"]
     lines = [
         f"{users['users']} users × {QUESTIONS_EACH} questions during an ingest of {INGEST_ARTICLES} articles: "
         f"{users['errors']} errors, median {users['median_ms']} ms, p95 {users['p95_ms']} ms, "
         f"{users['questions_per_s']} questions/s; background ingest {users['background_ingest']}",
+        *_table(
+            [*crash, "differs from uninterrupted", "check clean"],
+            [
+                [
+                    t["point"],
+                    t["through"],
+                    t["pass"] or "",
+                    t["killed"],
+                    len(t["lost"]),
+                    len(t["half_written_visible"]),
+                    len(t["state_differs"] + t["answers_differ"]),
+                    t["check_clean"],
+                ]
+                for t in figures["crash_trials"]["trials"]
+            ],
+        ),
         "",
-        "| crash point | through | pass | killed | committed lost | half-written visible "
-        "| differs from uninterrupted | check clean |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for t in figures["crash_trials"]["trials"]:
-        differs = t["state_differs"] + t["answers_differ"]
-        lines.append(
-            f"| {t['point']} | {t['through']} | {t['pass'] or ''} | {t['killed']} | {len(t['lost'])} | "
-            f"{len(t['half_written_visible'])} | {len(differs)} | {t['check_clean']} |"
-        )
-    lines += ["", "crash trials: " + ", ".join(f"{k} {v}" for k, v in figures["crash_trials"]["summary"].items())]
-    lines += [
+        "crash trials: " + ", ".join(f"{k} {v}" for k, v in figures["crash_trials"]["summary"].items()),
+        *_table(
+            [*disk, "partial files", "differs once space returned", "check clean"],
+            [
+                [
+                    t["operation"],
+                    t["left_kb"],
+                    t["exit"],
+                    _full(t["error"]),
+                    len(t["lost"]),
+                    len(t["half_written_visible"]),
+                    len(t["partial_files"]),
+                    len(t["state_differs"] + t["answers_differ"]),
+                    t["check_clean"],
+                ]
+                for t in figures["disk_full"]["trials"]
+            ],
+        ),
         "",
-        "| disk full during | KB left | exit | error line | committed lost | half-written visible "
-        "| partial files | differs once space returned | check clean |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "disk-full trials: " + ", ".join(f"{k} {v}" for k, v in figures["disk_full"]["summary"].items()),
+        *_table(
+            [*writers, "second process refused", "check clean", "last upload cited by the page / a fresh process"],
+            [
+                [
+                    w["chroma"],
+                    w["calls"],
+                    w["seconds"],
+                    len(w["failed_calls"]),
+                    w["second_process_refused"],
+                    w["check_clean"],
+                    f"{w['page_answer_cites_it']} / {w['fresh_process_answer_cites_it']}",
+                ]
+                for w in figures["writers"]
+            ],
+        ),
+        *_table(
+            ["bad input", "what it got"], [[r["input"], r["got"].replace("|", "/")] for r in figures["bad_inputs"]]
+        ),
     ]
-    for t in figures["disk_full"]["trials"]:
-        differs = t["state_differs"] + t["answers_differ"]
-        lines.append(
-            f"| {t['operation']} | {t['left_kb']} | {t['exit']} | {_full(t['error'])} | "
-            f"{len(t['lost'])} | {len(t['half_written_visible'])} | {len(t['partial_files'])} | {len(differs)} | "
-            f"{t['check_clean']} |"
-        )
-    lines += ["", "disk-full trials: " + ", ".join(f"{k} {v}" for k, v in figures["disk_full"]["summary"].items())]
-    lines += [
-        "",
-        "| three writers on one article, Chroma | uploads and removals | seconds | failed calls "
-        "| second process refused | check clean | last upload cited by the page / a fresh process |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    lines += [
-        f"| {w['chroma']} | {w['calls']} | {w['seconds']} | {len(w['failed_calls'])} | {w['second_process_refused']} "
-        f"| {w['check_clean']} | {w['page_answer_cites_it']} / {w['fresh_process_answer_cites_it']} |"
-        for w in figures["writers"]
-    ]
-    lines += ["", "| bad input | what it got |", "|---|---|"]
-    lines += [f"| {row['input']} | {row['got'].replace('|', '/')} |" for row in figures["bad_inputs"]]
     return "\n".join(lines) + "\n"
 
 

@@ -43,9 +43,13 @@ class HomeServed(OSError):
     """Another process serves the home from an embedded Chroma: writes go through its page."""
 
 
-def _server_pid(handle: IO[str]) -> str:
-    handle.seek(0)
-    return handle.read().strip() or "?"
+def _lock_or_refuse(handle: IO[str], mode: int, refusal: str) -> None:
+    """Take the serving lock in `mode` without waiting, or raise HomeServed naming the serving process."""
+    try:
+        fcntl.flock(handle, mode | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        raise HomeServed(f"a page (process {handle.read().strip() or '?'}) {refusal}") from None
 
 
 @contextmanager
@@ -53,13 +57,8 @@ def serving(home: Path) -> Iterator[None]:
     """Hold the home's serving lock for as long as a page serves it from an embedded Chroma."""
     home.mkdir(parents=True, exist_ok=True)
     with open(home / SERVING_FILE, "a+", encoding="utf-8") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise HomeServed(
-                f"a page (process {_server_pid(handle)}) already serves {home}; open that page, stop it first, "
-                "or give both a Chroma server (RAG_CHROMA_URL) to share the home"
-            ) from None
+        refusal = f"already serves {home}; open that page, stop it first, or give both a Chroma server "
+        _lock_or_refuse(handle, fcntl.LOCK_EX, refusal + "(RAG_CHROMA_URL) to share the home")
         handle.truncate(0)
         handle.write(str(os.getpid()))
         handle.flush()
@@ -75,13 +74,8 @@ def refuse_if_served(home: Path) -> None:
     if not path.exists():
         return
     with open(path, encoding="utf-8") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise HomeServed(
-                f"a page (process {_server_pid(handle)}) serves {home} with its own copy of the vector index: "
-                "add or remove articles in its Corpus tab, or stop it first"
-            ) from None
+        refusal = f"serves {home} with its own copy of the vector index: "
+        _lock_or_refuse(handle, fcntl.LOCK_SH, refusal + "add or remove articles in its Corpus tab, or stop it first")
         fcntl.flock(handle, fcntl.LOCK_UN)
 
 
