@@ -140,10 +140,7 @@ class PoolCache:
             self.vectors.update(zip(missing, embed_model().get_text_embedding_batch(missing), strict=True))
         return [self.vectors[t] for t in texts]
 
-    def analyse(self, group: list[tuple[Article, list[Chunk]]]) -> list[Analysis]:
-        return [self._analysis(article, chunks) for article, chunks in group]
-
-    def _analysis(self, article: Article, chunks: list[Chunk]) -> Analysis:
+    def analyse(self, article: Article, chunks: list[Chunk]) -> Analysis:
         for chunk in chunks:
             if chunk.text not in self.analyses:
                 self.analyses[chunk.text] = self._analysed(chunk.text)

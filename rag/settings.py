@@ -18,9 +18,6 @@ MIN_UNIT_WORDS = 3
 # smaller ones lose less to a crash and hold less memory. 1,024 made the pooled build 4x faster than one
 # article at a time (`bench/scale.py`).
 WRITE_BATCH_UNITS = 1024
-# Characters of article text parsed and attributed together: batches speed spaCy and the tagger, and each
-# group's units are embedded while the next group is attributed, so smaller groups start that overlap sooner.
-ANALYSE_GROUP_CHARS = 16_000
 # Articles per delete when sweeping old versions' units: each delete lists them in one filter.
 SWEEP_BATCH = 1000
 # Sentences encoded per ONNX run: padding to the longest sentence of a batch against per-run overhead. Not tuned.

@@ -20,7 +20,7 @@ from rag.attribution.spans import Attribution
 from rag.compare.positions import ActorRow, actor_rows
 from rag.index.terms import content_terms, name_terms, recall
 from rag.ingest.articles import Article, load_article
-from rag.ingest.pipeline import analyse_articles
+from rag.ingest.pipeline import analyse_article
 from rag.ingest.units import chunk_article
 from rag.models.relevance import relevance_model
 from rag.question import components
@@ -36,7 +36,7 @@ class MemoryLibrary:
     def __init__(self, article: Article) -> None:
         self.article = article
         self.chunks = chunk_article(article)
-        [analysis] = analyse_articles([(article, self.chunks)])
+        analysis = analyse_article(article, self.chunks)
         self.stored = [StoredAttribution(article.id, unit, a) for unit, a in analysis.attributions]
         self._names = ActorNames([*place_names(), *analysis.names])
         # The one object stands in for the library's parts the components read.

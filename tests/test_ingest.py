@@ -65,38 +65,6 @@ def test_batches_and_writes_split_across_articles_keep_every_unit(
     assert "Westport Herald" in fresh_engine.ask("What did the Westport Herald report about critics?").answer
 
 
-def test_a_failed_embedding_stops_the_ingest_before_its_articles_are_written(
-    fresh_engine: Engine, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(settings, "WRITE_BATCH_UNITS", 4)
-    monkeypatch.setattr(settings, "ANALYSE_GROUP_CHARS", 1)  # one article per group: one embedding run each
-    towns = ("Eastport", "Westport", "Northport", "Southport")
-    for town in towns:
-        article_file(corpus_copy, f"{town}.md", STORY.replace("Eastport", town), id=town.lower())
-    encoder, runs = pipeline.embed_model(), []
-
-    class FailingThirdRun:
-        def get_text_embedding_batch(self, texts: list[str]) -> list[list[float]]:
-            runs.append(texts)
-            if len(runs) == 3:
-                raise RuntimeError("encoder failed")
-            return encoder.get_text_embedding_batch(texts)
-
-    monkeypatch.setattr(pipeline, "embed_model", FailingThirdRun)
-    with pytest.raises(RuntimeError, match="encoder failed"):
-        fresh_engine.ingest(progress=False)
-    committed = {entry.article.id for entry in fresh_engine.articles()}
-    assert 0 < len(committed) < 1 + len(towns), "the batches before the failed run were written, not the rest"
-    for article_id in [SEED_ID, *(town.lower() for town in towns)]:
-        assert len(unit_ids(fresh_engine, article_id)) == (
-            fresh_engine.catalog.get(article_id).n_units if article_id in committed else 0
-        )
-    monkeypatch.undo()
-    report = fresh_engine.ingest(progress=False)
-    assert set(report.added) == {SEED_ID, *(town.lower() for town in towns)} - committed
-    assert fresh_engine.check().clean
-
-
 def test_units_are_stored_with_their_own_metadata_and_older_records_still_answer(
     fresh_engine: Engine, corpus_copy: Path
 ) -> None:

@@ -162,12 +162,8 @@ def test_the_onnx_export_tags_as_the_trained_torch_model_does(tmp_path: Path) ->
     assert len(pieces(reference.tokenizer, long)[0]) > 3 * 254, "read in several overlapping windows"
     for text in texts:
         ids, _ = pieces(reference.tokenizer, text)
-        [expected] = reference.log_probs([ids])
+        expected = reference.log_probs(ids)
         for onnx_tagger in (fresh, tagger()):  # a fresh export, and the product's cached one
-            assert np.abs(onnx_tagger.log_probs([ids])[0] - expected).max() < 1e-4
+            assert np.abs(onnx_tagger.log_probs(ids) - expected).max() < 1e-4
             assert onnx_tagger.tag(text) == reference.tag(text)
-    together = tagger().log_probs([pieces(reference.tokenizer, text)[0] for text in texts])
-    alone = [tagger().log_probs([pieces(reference.tokenizer, text)[0]])[0] for text in texts]
-    assert all(np.abs(a - b).max() < 1e-4 for a, b in zip(together, alone, strict=True)), "batching changes nothing"
-    assert tagger().tag_all([*texts, ""]) == [*(tagger().tag(text) for text in texts), []]
     assert {span.role for span in tagger().tag(texts[0])} == {"Source", "Cue", "Content"}

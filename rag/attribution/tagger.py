@@ -127,37 +127,29 @@ class SpanTagger:
         exported(onnx_file, lambda: logits_module(folder), INPUTS, "logits", TOKEN_AXES)
         return cls(word_pieces(folder), onnx_logits(onnx_file))
 
-    def log_probs(self, texts_ids: list[list[int]]) -> list[np.ndarray]:
-        """Per-piece tag log-probabilities of each text, each piece read in the window where it is most
-        central. Windows of all the texts are batched together, shortest first, so batches pad little."""
-        best = [np.zeros((len(ids), len(LABELS))) for ids in texts_ids]
-        margin = [np.full(len(ids), -1) for ids in texts_ids]
-        jobs = sorted(
-            ((k, start, end) for k, ids in enumerate(texts_ids) for start, end in windows(len(ids)) if ids),
-            key=lambda job: job[2] - job[1],
-        )
-        for first in range(0, len(jobs), BATCH):
-            batch = jobs[first : first + BATCH]
-            rows = [texts_ids[k][start:end] for k, start, end in batch]
-            logits = self.logits(*padded(self.tokenizer, rows))
+    def log_probs(self, ids: list[int]) -> np.ndarray:
+        """Per-piece tag log-probabilities, each piece read in the window where it is most central."""
+        spans = windows(len(ids))
+        best = np.full((len(ids), len(LABELS)), 0.0)
+        margin = np.full(len(ids), -1)
+        for first in range(0, len(spans), BATCH):
+            batch = spans[first : first + BATCH]
+            logits = self.logits(*padded(self.tokenizer, [ids[start:end] for start, end in batch]))
             shifted = logits - logits.max(axis=-1, keepdims=True)
             scores = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-            for row, (k, start, end) in enumerate(batch):
+            for row, (start, end) in enumerate(batch):
                 positions = np.arange(start, end)
                 edge = np.minimum(positions - start, end - 1 - positions)
-                better = edge > margin[k][start:end]
-                best[k][start:end][better] = scores[row, 1 : end - start + 1][better]
-                margin[k][start:end] = np.maximum(margin[k][start:end], edge)
+                better = edge > margin[start:end]
+                best[start:end][better] = scores[row, 1 : end - start + 1][better]
+                margin[start:end] = np.maximum(margin[start:end], edge)
         return best
 
-    def tag_all(self, texts: list[str]) -> list[list[RoleSpan]]:
-        """The role spans of each text; tagging many texts at once is faster than one at a time."""
-        encoded = [pieces(self.tokenizer, text) for text in texts]
-        scores = self.log_probs([ids for ids, _ in encoded])
-        return [decode(viterbi(s), offsets) for s, (_, offsets) in zip(scores, encoded, strict=True)]
-
     def tag(self, text: str) -> list[RoleSpan]:
-        return self.tag_all([text])[0]
+        ids, offsets = pieces(self.tokenizer, text)
+        if not ids:
+            return []
+        return decode(viterbi(self.log_probs(ids)), offsets)
 
 
 def onnx_logits(onnx_file: Path) -> Logits:
