@@ -209,6 +209,8 @@ def test_an_answer_that_fails_verification_is_replaced_by_the_next_components(li
         ("When could the pact be signed?", "fact", "time"),
         ("How many stations would Chile fund?", "fact", "number"),
         ("Where are the next talks?", "fact", "place"),
+        ("Who won the vote?", "fact", "name"),
+        ("In the Courier's story, who says the pact was rushed?", "fact", None),
     ],
 )
 def test_a_question_is_understood_once_into_a_plan(

@@ -27,6 +27,10 @@ def test_word_families_match_across_stems_but_unrelated_names_do_not() -> None:
     assert not matched(name_terms("What did Iraq and Austria say?"), content_terms("Iran and Australia"))
 
 
+def test_single_letters_are_not_names() -> None:
+    assert name_terms("Who told Reuters that a startup had $20M stuck in U.S. banks?") == {"reuter"}
+
+
 def test_one_tokeniser_splits_hyphens_keeps_accents_and_feeds_bm25() -> None:
     text = "Tomás Herrera backed the water-sharing pact; Russia’s 1,000 troops"
     assert words(text) == ["tomás", "herrera", "backed", "the", "water", "sharing", "pact", "russia", "1,000", "troops"]

@@ -52,9 +52,14 @@ def content_terms(text: str) -> set[str]:
 
 
 def name_terms(question: str) -> set[str]:
-    """Stemmed capitalised words of a question (names, places, outlets), the first word excepted."""
-    words = tokens(question)
-    names = [w.lower() for i, w in enumerate(words) if i > 0 and w[:1].isupper() and w.lower() not in QUESTION_WORDS]
+    """Stemmed capitalised words of a question (names, places, outlets), the first word excepted; single
+    letters are not names ("$20M", "U.S.") and no passage's words would hold them."""
+    found = tokens(question)
+    names = [
+        w.lower()
+        for i, w in enumerate(found)
+        if i > 0 and len(w) > 1 and w[:1].isupper() and w.lower() not in QUESTION_WORDS
+    ]
     return set(_stemmer().stemWords(names))
 
 

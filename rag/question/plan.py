@@ -74,7 +74,7 @@ EXPECTS: dict[Expects, re.Pattern[str]] = {
     "amount": re.compile(CLAUSE_START + r"how much\b", re.IGNORECASE),
     "place": re.compile(CLAUSE_START + r"(?:where\b|in (?:what|which) (?:city|country|town|place|state)\b)", re.I),
     "duration": re.compile(CLAUSE_START + r"(?:for )?how long\b", re.IGNORECASE),
-    "name": re.compile(CLAUSE_START + r"who(?:m)?\b(?!.*\b(?:say|said|tell|told|warn|warned)\b)", re.IGNORECASE),
+    "name": re.compile(CLAUSE_START + r"who(?:m)?\b(?!.*\b(?:says?|said|tells?|told|warns?|warned)\b)", re.IGNORECASE),
 }
 
 
