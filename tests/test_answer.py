@@ -111,6 +111,24 @@ def test_hard_wrapped_units_are_quoted_and_verified_line_by_line(fresh_engine: E
     assert any("not verbatim" in p for p in verify(tampered, {"pier": body}))
 
 
+def test_a_surname_speaker_line_names_the_person_from_earlier_in_the_article(
+    fresh_engine: Engine, corpus_copy: Path
+) -> None:
+    body = (
+        "Harbour authority spokesman Andrew Mahaleris said on Sunday that the old pier of Westby would close.\n\n"
+        "Engineers found cracks in three of its pillars after the winter storms.\n\n"
+        "“We will send every repair crew we have to the Westby pier,” Mahaleris said.\n"
+    )
+    article_file(corpus_copy, "pier.md", body, id="pier")
+    fresh_engine.ingest(progress=False)
+    answer = fresh_engine.ask("What did Mahaleris say about repair crews?")
+    assert not answer.abstained and verify(answer, {"pier": body}) == []
+    line = next(line for line in answer.answer.splitlines() if line.startswith("Speaker") and "“Mahaleris”" in line)
+    assert "i.e. “Harbour authority spokesman Andrew Mahaleris” (named earlier in the article)" in line
+    invented = dataclasses.replace(answer, answer=answer.answer.replace("Harbour authority", "Port authority"))
+    assert any("quoted text not found" in p for p in verify(invented, {"pier": body}))
+
+
 def test_excerpts_are_read_block_by_block() -> None:
     text = "Outlet (2025-01-01) reports:\n> First line\n> second line. [1]\n> Another one. [2]\nplain\n> Third. [3]"
     assert excerpts(text) == [(1, "First line\nsecond line."), (2, "Another one."), (3, "Third.")]

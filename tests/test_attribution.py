@@ -73,6 +73,24 @@ def test_a_relative_who_or_which_speaks_for_the_noun_phrase_it_hangs_on() -> Non
     assert ministry.source.text == "which" and ministry.speaker.text == "the transport ministry"
 
 
+def test_a_surname_stands_for_the_fuller_name_given_before() -> None:
+    text = (
+        "Harbour authority spokesman Andrew Mahaleris said the pier would close.\n\n"
+        "“We will deploy every crew we have,” Mahaleris said.\n\n"
+        "Bank chief Greg Becker urged calm on Thursday. Mr. Becker said the bank was sound.\n\n"
+        "Smith said nothing had changed."
+    )
+    found = extract_attributions(text)
+    mahaleris = next(a for a in found if a.source and a.source.text == "Mahaleris")
+    assert mahaleris.speaker.text == "Harbour authority spokesman Andrew Mahaleris", "the earlier source, with the role"
+    becker = next(a for a in found if a.source and a.source.text == "Mr. Becker")
+    assert becker.resolved_source is not None and becker.resolved_source.text.endswith("Greg Becker")
+    smith = next(a for a in found if a.source and a.source.text == "Smith")
+    assert smith.resolved_source is None and smith.speaker.text == "Smith", "no fuller name before: kept as written"
+    rows = speaker_table([StoredAttribution("a", 0, a) for a in found])
+    assert [row.count for row in rows if "Mahaleris" in row.speaker] == [2], "one speaker, one row"
+
+
 def test_a_pronoun_without_an_antecedent_is_no_speaker() -> None:
     text = "Dock workers walked out on Monday. It said the strike would last a week."
     said = next(a for a in extract_attributions(text) if a.cue.text == "said")

@@ -386,6 +386,9 @@ def _continuations(text: str, doc: Doc, drafts: list[_Draft]) -> list[_Draft]:
     return found
 
 
+TITLES = frozenset("Mr Mrs Ms Dr Prof Sen Rep Gov Gen".split())
+
+
 def _is_pronoun(span: Span | None) -> bool:
     return span is not None and span.text.lower() in PRONOUN_SOURCES
 
@@ -413,6 +416,29 @@ def _antecedent(doc: Doc, draft: _Draft, earlier: list[tuple[_Draft, Span | None
             if e.label_ == "PERSON" and e.end_char <= draft.source.start
         ]
     return max(candidates, key=lambda span: span.start, default=None)
+
+
+def _full_name(doc: Doc, source: Span, earlier: list[Span]) -> Span | None:
+    """A person named by surname alone ("Mahaleris said", "Mr. Becker said") stands for the fuller name
+    the article gave before: the nearest earlier source holding it ("Abbott spokesman Andrew Mahaleris"),
+    which also says who the person is, else the name itself."""
+    words = source.text.split()
+    named = words[1:] if words and words[0].rstrip(".") in TITLES else words
+    if not 0 < len(named) <= 2 or not all(word[:1].isupper() for word in named):
+        return None
+    fuller = [
+        entity
+        for entity in doc.ents
+        if entity.label_ == "PERSON"
+        and entity.end_char <= source.start
+        and len(entity.text.split()) > len(named)
+        and entity.text.split()[-len(named) :] == named
+    ]
+    if not fuller:
+        return None
+    full = fuller[-1]
+    holders = [span for span in earlier if span.start <= full.start_char and full.end_char <= span.end]
+    return holders[-1] if holders else Span(full.start_char, full.end_char, full.text)
 
 
 def _relative_antecedent(text: str, doc: Doc, source: Span) -> Span | None:
@@ -592,9 +618,12 @@ def extract_attributions(
     combined = _without_trailing_relays(text, _combine(text, _tagged_drafts(text, tags, start), rules))
     drafts = [_with_negation(text, draft) for draft in combined]
     done: list[tuple[_Draft, Span | None]] = []
+    named_before: list[Span | None] = []  # each attribution's speaker as named so far
     result: list[Attribution] = []
     for draft in drafts:
         resolved = _antecedent(doc, draft, done) if _is_pronoun(draft.source) else None
+        if draft.source is not None and resolved is None:
+            resolved = _full_name(doc, draft.source, [span for span in named_before if span is not None])
         if draft.source is not None and draft.source.text.lower() in RELATIVE_SOURCES:
             resolved = _relative_antecedent(text, doc, draft.source)
         stand_in = draft.source is not None and draft.source.text.lower() in STAND_IN_SOURCES
@@ -612,4 +641,5 @@ def extract_attributions(
             )
         )
         done.append((draft, resolved))
+        named_before.append(resolved or draft.source)
     return result

@@ -58,10 +58,14 @@ class Attribution:
 
     @property
     def speaker(self) -> Span | None:
-        """The source as the article names it, a pronoun ("he", "who") replaced by its antecedent; none for a
-        pronoun without one: a reader learns nothing from "it" or "who" as a speaker."""
-        if self.resolved_source is not None:
-            return self.resolved_source
+        """The source as the article names it, a pronoun ("he", "who") replaced by its antecedent and a surname
+        by the fuller name before it; none for a pronoun without one: a reader learns nothing from "it" or
+        "who" as a speaker."""
+        return self.resolved_source or self.named_source
+
+    @property
+    def named_source(self) -> Span | None:
+        """The source as written here, unless it only stands in for a name ("he", "who")."""
         if self.source is not None and self.source.text.lower() in STAND_IN_SOURCES:
             return None
         return self.source

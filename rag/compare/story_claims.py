@@ -165,7 +165,8 @@ def speaker(cell: Cell) -> str:
     main = cell.unit.main
     if main is None:
         return "no attribution"
-    who = f"“{main.speaker.text}”" if _in(cell, main.speaker) else "no named source"
+    named = next((span for span in (main.speaker, main.named_source) if _in(cell, span)), None)
+    who = f"“{named.text}”" if named else "no named source"
     return f"{who} ({main.source_kind.replace('_', ' ')})"
 
 

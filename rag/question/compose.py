@@ -24,15 +24,17 @@ if TYPE_CHECKING:
 
 
 def speaker_line(n: int, attribution: Attribution, cited_start: int, cited_end: int) -> str:
-    """Who said it, by which cue, through which chain: every name quoted verbatim from the cited span."""
+    """Who said it, by which cue, through which chain: every name quoted verbatim from the cited span, and the
+    fuller name a pronoun or surname stands for from wherever the article gave it."""
 
     def shown(span: Span | None) -> bool:
         return span is not None and cited_start <= span.start and span.end <= cited_end
 
     if shown(attribution.source):
         who = f"“{attribution.source.text}”"
-        if shown(attribution.resolved_source):
-            who += f", i.e. “{attribution.resolved_source.text}”"
+        resolved = attribution.resolved_source
+        if resolved is not None:
+            who += f", i.e. “{resolved.text}”" + ("" if shown(resolved) else " (named earlier in the article)")
     else:
         who = "no named source"
     chain = [

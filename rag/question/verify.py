@@ -1,6 +1,7 @@
 """The one check every answer passes before display: every citation, excerpt, quote and speaker span is
-verbatim in its article, by character offsets, whoever composed the answer; every outlet an answer names
-and every count of outlets agree with its citations."""
+verbatim in its article, by character offsets, whoever composed the answer (a quote is in a cited passage or
+is a speaker's fuller name); every outlet an answer names and every count of outlets agree with its
+citations."""
 
 from __future__ import annotations
 
@@ -60,7 +61,10 @@ def verify(answer: Answer, texts: dict[str, str]) -> list[str]:
         if n in by_n and excerpt not in by_n[n].text:
             problems.append(f"excerpt for [{n}] is not verbatim in its citation")
     problems += _outlet_problems(answer)
-    cited = [c.text for c in answer.citations]
+    # A speaker's fuller name may come from outside the cited passages; its offsets are checked above.
+    cited = [c.text for c in answer.citations] + [
+        item["resolved_source"]["text"] for item in answer.attributions if item.get("resolved_source")
+    ]
     for pattern in QUOTED:
         for quoted in pattern.findall(answer.answer):
             if quoted.strip() and not any(quoted in text for text in cited):
