@@ -220,6 +220,12 @@ def test_a_question_is_understood_once_into_a_plan(
     assert (plan.kind, plan.expects) == (kind, expects)
 
 
+def test_pushing_back_is_opposing_not_backing(library: MemoryLibrary) -> None:
+    assert understand("Who pushed back on the pact?", library.names()).stances == ("opposes",)
+    assert understand("Who disputed the figures?", library.names()).stances == ("opposes",)
+    assert understand("Who backs the pact?", library.names()).stances == ("supports",)
+
+
 def test_the_plan_resolves_capitals_and_surnames_to_actors(library: MemoryLibrary) -> None:
     plan = understand("Did Herrera and La Paz agree?", library.names())
     assert plan.actors == {"Tomás Herrera": ["Herrera"], "Bolivia": ["La Paz"]}

@@ -48,8 +48,11 @@ COMPARISON = re.compile(
     r"\b(?:compare|comparison|differ\w*|contrast\w*|versus|vs\.?|side by side|positions?|stances?)\b", re.IGNORECASE
 )
 STANCE_ASKED = {
-    "opposes": re.compile(r"\b(?:oppos\w*|reject\w*|against)\b", re.IGNORECASE),
-    "supports": re.compile(r"\b(?:support\w*|back(?:s|ing)?|advocat\w*|favou?r\w*)\b", re.IGNORECASE),
+    "opposes": re.compile(r"\b(?:oppos\w*|reject\w*|against|push\w* back|disput\w*|contradict\w*)\b", re.I),
+    "supports": re.compile(
+        r"\b(?:support\w*|(?<!push )(?<!pushed )(?<!pushes )(?<!pushing )back(?:s|ing)?|advocat\w*|favou?r\w*)\b",
+        re.IGNORECASE,
+    ),
     "concerned": re.compile(r"\b(?:worr\w*|concern\w*|fear\w*)\b", re.IGNORECASE),
 }
 # Questions about how several outlets cover a story ("Do the outlets agree …?", "Which reports say …?").
