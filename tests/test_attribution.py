@@ -78,7 +78,8 @@ def test_a_surname_stands_for_the_fuller_name_given_before() -> None:
         "Harbour authority spokesman Andrew Mahaleris said the pier would close.\n\n"
         "“We will deploy every crew we have,” Mahaleris said.\n\n"
         "Bank chief Greg Becker urged calm on Thursday. Mr. Becker said the bank was sound.\n\n"
-        "Smith said nothing had changed."
+        "Smith said nothing had changed.\n\n"
+        "Health secretary Robert F. Kennedy Jr. visited the ward. Kennedy said the outbreak was not unusual."
     )
     found = extract_attributions(text)
     mahaleris = next(a for a in found if a.source and a.source.text == "Mahaleris")
@@ -87,6 +88,8 @@ def test_a_surname_stands_for_the_fuller_name_given_before() -> None:
     assert becker.resolved_source is not None and becker.resolved_source.text.endswith("Greg Becker")
     smith = next(a for a in found if a.source and a.source.text == "Smith")
     assert smith.resolved_source is None and smith.speaker.text == "Smith", "no fuller name before: kept as written"
+    kennedy = next(a for a in found if a.source and a.source.text == "Kennedy")
+    assert kennedy.resolved_source is not None and "Robert F. Kennedy Jr." in kennedy.resolved_source.text
     rows = speaker_table([StoredAttribution("a", 0, a) for a in found])
     assert [row.count for row in rows if "Mahaleris" in row.speaker] == [2], "one speaker, one row"
 

@@ -387,6 +387,7 @@ def _continuations(text: str, doc: Doc, drafts: list[_Draft]) -> list[_Draft]:
 
 
 TITLES = frozenset("Mr Mrs Ms Dr Prof Sen Rep Gov Gen".split())
+SUFFIXES = frozenset("Jr Sr II III IV".split())
 
 
 def _is_pronoun(span: Span | None) -> bool:
@@ -418,6 +419,12 @@ def _antecedent(doc: Doc, draft: _Draft, earlier: list[tuple[_Draft, Span | None
     return max(candidates, key=lambda span: span.start, default=None)
 
 
+def _name_words(name: str) -> list[str]:
+    """A person's name as words, without a generational suffix: "Robert F. Kennedy Jr." ends with "Kennedy"."""
+    words = name.split()
+    return words[:-1] if len(words) > 1 and words[-1].rstrip(".,") in SUFFIXES else words
+
+
 def _full_name(doc: Doc, source: Span, earlier: list[Span]) -> Span | None:
     """A person named by surname alone ("Mahaleris said", "Mr. Becker said") stands for the fuller name
     the article gave before: the nearest earlier source holding it ("Abbott spokesman Andrew Mahaleris"),
@@ -431,8 +438,8 @@ def _full_name(doc: Doc, source: Span, earlier: list[Span]) -> Span | None:
         for entity in doc.ents
         if entity.label_ == "PERSON"
         and entity.end_char <= source.start
-        and len(entity.text.split()) > len(named)
-        and entity.text.split()[-len(named) :] == named
+        and len(_name_words(entity.text)) > len(named)
+        and _name_words(entity.text)[-len(named) :] == named
     ]
     if not fuller:
         return None
