@@ -8,10 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
+from rag.actors.names import place_actors
 from rag.engine import Engine
 from rag.evaluation.answer_selection import Candidate, Question, clean, map_mrr, read_questions
-from rag.index.postprocessors import leaning_on
+from rag.index.postprocessors import AskedActorsCovered, leaning_on
 from rag.models.relevance import relevance_model
 from tests.conftest import make_engine, run_cli
 
@@ -52,6 +54,27 @@ def test_a_sentence_that_refers_back_is_read_with_the_one_before() -> None:
     alone = NodeWithScore(node=TextNode(text=article[:start].strip(), metadata={"start": 0}))
     assert leaning_on(article, leaning) == "Chilean minister Tomás Herrera spoke on Monday."
     assert leaning_on(article, alone) == ""
+
+
+def test_every_actor_a_question_names_gets_a_passage_when_a_candidate_names_it() -> None:
+    texts = [
+        "Chile will fund two monitoring stations.",
+        "Chilean engineers surveyed the river in May.",
+        "The river floods most springs.",
+        "La Paz says the pact ignores its farmers.",
+    ]
+    ranked = [NodeWithScore(node=TextNode(text=t), score=1.0 - i / 10) for i, t in enumerate(texts)]
+    cover = AskedActorsCovered(actors=place_actors(), top_n=2)
+    chosen = cover.postprocess_nodes(ranked, QueryBundle("Do Chile and Bolivia agree on the pact?"))
+    assert [hit.node.get_content() for hit in chosen] == [texts[0], texts[3]], "Bolivia's passage (as La Paz) in"
+    one_actor = cover.postprocess_nodes(ranked, QueryBundle("What will Chile fund?"))
+    assert [hit.node.get_content() for hit in one_actor] == texts[:2], "one actor asked: the plain cut"
+
+
+def test_a_comparison_of_two_actors_cites_both(seeded_engine: Engine) -> None:
+    answer = seeded_engine.ask("Do some EU officials and Donald Trump see US participation the same way?")
+    assert "would not require US participation" in answer.answer
+    assert "Washington should not provide troops or funding" in answer.answer
 
 
 def test_map_and_mrr_follow_their_definitions() -> None:

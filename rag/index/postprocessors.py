@@ -1,5 +1,6 @@
 """Node postprocessors of the retrieval pipeline: visible units only, their texts, a speaker filter, the
-question-aware reranker (bi-encoder cosine + the question's names and content words), and a plain cut."""
+question-aware reranker (bi-encoder cosine + the question's names and content words), the relevance model,
+every actor asked about covered, and a plain cut."""
 
 from __future__ import annotations
 
@@ -149,6 +150,35 @@ class RelevanceReranker(BaseNodePostprocessor):
             rescored.append(NodeWithScore(node=hit.node, score=float(score)))
         rescored.sort(key=lambda hit: hit.score or 0.0, reverse=True)
         return rescored[: self.top_n]
+
+
+class AskedActorsCovered(BaseNodePostprocessor):
+    """The best `top_n` candidates, so changed that every actor a question names is in one of them when any
+    candidate names it ("Do EU officials and Donald Trump agree?" needs a passage with Trump even when the
+    EU's passages rank higher): the best candidate naming a missing actor takes the place of the lowest-ranked
+    one whose actors the others name."""
+
+    actors: ActorNames = Field(exclude=True)
+    top_n: int = Field(default=5)
+
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
+        chosen = nodes[: self.top_n]
+        asked = set(self.actors.actors_in(query_bundle.query_str)) if query_bundle is not None else set()
+        if len(asked) < 2:
+            return chosen
+        named = {id(hit): asked & set(self.actors.actors_in(hit.node.get_content())) for hit in nodes}
+        for candidate in nodes[self.top_n :]:
+            covered = set().union(*(named[id(hit)] for hit in chosen))
+            if not named[id(candidate)] - covered:
+                continue
+            for i in reversed(range(len(chosen))):
+                others = set().union(*(named[id(hit)] for hit in chosen if hit is not chosen[i]))
+                if named[id(chosen[i])] <= others | named[id(candidate)]:
+                    chosen = [*chosen[:i], *chosen[i + 1 :], candidate]
+                    break
+        return chosen
 
 
 def leaning_on(article: str, hit: NodeWithScore) -> str:

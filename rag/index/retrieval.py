@@ -26,6 +26,7 @@ from rag.index.bm25 import LexicalIndex
 from rag.index.dense import DenseScope, dense_retriever
 from rag.index.fusion import Filtered, hybrid_retriever
 from rag.index.postprocessors import (
+    AskedActorsCovered,
     FirstN,
     QuestionAwareReranker,
     RelevanceReranker,
@@ -187,7 +188,9 @@ class Retrieval:
         lexical_cut = top_k if rerank == "lexical" else max(top_k, settings.RELEVANCE_CANDIDATES)
         kept.append(QuestionAwareReranker(vectors_for=self.vectors, actors=self.actors.names(), top_n=lexical_cut))
         if rerank == "relevance":
-            kept.append(RelevanceReranker(score=relevance_model().scores, texts_of=self.catalog.texts, top_n=top_k))
+            model = relevance_model().scores
+            kept.append(RelevanceReranker(score=model, texts_of=self.catalog.texts, top_n=lexical_cut))
+            kept.append(AskedActorsCovered(actors=self.actors.names(), top_n=top_k))
         return RetrieverQueryEngine(retriever, NoText(llm=MockLLM()), node_postprocessors=kept)
 
     def retrieve(
