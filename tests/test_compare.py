@@ -3,9 +3,12 @@ from pathlib import Path
 
 import pytest
 
+from rag.actors.names import place_actors
+from rag.attribution.extract import extract_attributions
 from rag.compare.article_pairs import compare_articles, naming_differences, stories
-from rag.compare.positions import stance
+from rag.compare.positions import actor_rows, stance
 from rag.engine import Engine
+from rag.ingest.articles import parse_article
 from tests.conftest import SEED_ID, check_contract, make_engine, run_cli
 
 FIXTURES = Path("eval/fixtures/port-alder")
@@ -39,6 +42,18 @@ def story_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
 )
 def test_stance_words_decide_a_position(text: str, position: str) -> None:
     assert stance(text) == position
+
+
+def test_a_clause_about_another_noun_is_not_the_subjects_stance() -> None:
+    body = "Berlin sent a force that would fight against Russia. Moscow rejected a plan that Paris supports.\n"
+    front = "---\ntitle: Positions\noutlet: The Daily Test\ndate: 2025-03-01\n---\n"
+    article = parse_article(front + body, "positions.md", default_id="positions")
+    rows = actor_rows(article, extract_attributions(article.text), place_actors())
+    assert {row.actor: row.position for row in rows} == {
+        "Germany": "no stated position",
+        "Russia": "opposes",
+        "France": "supports",
+    }
 
 
 def test_seed_actor_table_keeps_exact_phrases_and_evidence(story_engine: Engine) -> None:
