@@ -90,6 +90,9 @@ def test_a_surname_stands_for_the_fuller_name_given_before() -> None:
     assert smith.resolved_source is None and smith.speaker.text == "Smith", "no fuller name before: kept as written"
     kennedy = next(a for a in found if a.source and a.source.text == "Kennedy")
     assert kennedy.resolved_source is not None and "Robert F. Kennedy Jr." in kennedy.resolved_source.text
+    ad = extract_attributions("An ad featuring Marta Kell said the port would reopen.\n\nKell said it was true.")
+    kell = next(a for a in ad if a.source and a.source.text == "Kell")
+    assert kell.resolved_source.text == "Marta Kell", "an earlier source about something else is not the person"
     rows = speaker_table([StoredAttribution("a", 0, a) for a in found])
     assert [row.count for row in rows if "Mahaleris" in row.speaker] == [2], "one speaker, one row"
 

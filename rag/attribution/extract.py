@@ -427,8 +427,8 @@ def _name_words(name: str) -> list[str]:
 
 def _full_name(doc: Doc, source: Span, earlier: list[Span]) -> Span | None:
     """A person named by surname alone ("Mahaleris said", "Mr. Becker said") stands for the fuller name
-    the article gave before: the nearest earlier source holding it ("Abbott spokesman Andrew Mahaleris"),
-    which also says who the person is, else the name itself."""
+    the article gave before: the nearest earlier source about that person ("Abbott spokesman Andrew
+    Mahaleris"), which also says who the person is, else the name itself."""
     words = source.text.split()
     named = words[1:] if words and words[0].rstrip(".") in TITLES else words
     if not 0 < len(named) <= 2 or not all(word[:1].isupper() for word in named):
@@ -445,7 +445,13 @@ def _full_name(doc: Doc, source: Span, earlier: list[Span]) -> Span | None:
         return None
     full = fuller[-1]
     holders = [span for span in earlier if span.start <= full.start_char and full.end_char <= span.end]
+    holders = [span for span in holders if _root(doc, span) in full]  # not "A memorable Hillary Clinton ad"
     return holders[-1] if holders else Span(full.start_char, full.end_char, full.text)
+
+
+def _root(doc: Doc, span: Span) -> Token | None:
+    phrase = doc.char_span(span.start, span.end, alignment_mode="expand")
+    return phrase.root if phrase is not None else None
 
 
 def _relative_antecedent(text: str, doc: Doc, source: Span) -> Span | None:
