@@ -110,13 +110,13 @@ def _is_subject(tok: Token) -> bool:
 def _predicate(subject: Token) -> str:
     """What the sentence says of its subject: the verb's words, without the subject, without clauses
     that have a subject of their own ("Lima moved closer, while La Paz does not support the plan") and
-    without clauses that describe another noun ("Berlin backs a force that would oppose Russia", "measles
-    harms people who are not protected against it")."""
+    without clauses that describe another noun ("Berlin sent a force that would fight against Russia",
+    "measles harms people who are not protected against it")."""
     verb = subject.head
     own_clauses = [
         c for c in verb.children if c.dep_ in CLAUSES and any(g.dep_ in ("nsubj", "nsubjpass") for g in c.children)
     ]
-    own_clauses += [t for t in verb.subtree if t.dep_ in NOUN_CLAUSES and t != verb and t.head != subject]
+    own_clauses += [t for t in verb.subtree if t.dep_ in NOUN_CLAUSES and t != verb]
     left_out = {t.i for t in subject.subtree} | {t.i for c in own_clauses for t in c.subtree}
     return " ".join(t.text for t in verb.subtree if t.i not in left_out)
 
