@@ -425,7 +425,7 @@ def _name_words(name: str) -> list[str]:
     return words[:-1] if len(words) > 1 and words[-1].rstrip(".,") in SUFFIXES else words
 
 
-def _full_name(doc: Doc, source: Span, earlier: list[Span]) -> Span | None:
+def _full_name(doc: Doc, source: Span, earlier: list[tuple[_Draft, Span | None]]) -> Span | None:
     """A person named by surname alone ("Mahaleris said", "Mr. Becker said") stands for the fuller name
     the article gave before: the nearest earlier source about that person ("Abbott spokesman Andrew
     Mahaleris"), which also says who the person is, else the name itself."""
@@ -444,8 +444,12 @@ def _full_name(doc: Doc, source: Span, earlier: list[Span]) -> Span | None:
     if not fuller:
         return None
     full = fuller[-1]
-    holders = [span for span in earlier if span.start <= full.start_char and full.end_char <= span.end]
-    holders = [span for span in holders if _root(doc, span) in full]  # not "A memorable Hillary Clinton ad"
+    speakers = [resolved or previous.source for previous, resolved in earlier]
+    holders = [  # an earlier speaker whose head is the person, not "A memorable Hillary Clinton ad"
+        span
+        for span in speakers
+        if span is not None and span.start <= full.start_char and full.end_char <= span.end and _root(doc, span) in full
+    ]
     return holders[-1] if holders else Span(full.start_char, full.end_char, full.text)
 
 
@@ -631,12 +635,11 @@ def extract_attributions(
     combined = _without_trailing_relays(text, _combine(text, _tagged_drafts(text, tags, start), rules))
     drafts = [_with_negation(text, draft) for draft in combined]
     done: list[tuple[_Draft, Span | None]] = []
-    named_before: list[Span | None] = []  # each attribution's speaker as named so far
     result: list[Attribution] = []
     for draft in drafts:
         resolved = _antecedent(doc, draft, done) if _is_pronoun(draft.source) else None
         if draft.source is not None and resolved is None:
-            resolved = _full_name(doc, draft.source, [span for span in named_before if span is not None])
+            resolved = _full_name(doc, draft.source, done)
         if draft.source is not None and draft.source.text.lower() in RELATIVE_SOURCES:
             resolved = _relative_antecedent(text, doc, draft.source)
         stand_in = draft.source is not None and draft.source.text.lower() in STAND_IN_SOURCES
@@ -654,5 +657,4 @@ def extract_attributions(
             )
         )
         done.append((draft, resolved))
-        named_before.append(resolved or draft.source)
     return result
