@@ -401,15 +401,16 @@ def _number(doc: Doc, span: Span) -> str:
     return "plural" if plural else "singular"
 
 
+def _named_speakers(earlier: list[tuple[_Draft, Span | None]]) -> list[Span]:
+    """The speakers of earlier attributions as resolved so far, pronouns left unresolved left out."""
+    speakers = [resolved or previous.source for previous, resolved in earlier]
+    return [span for span in speakers if span is not None and not _is_pronoun(span)]
+
+
 def _antecedent(doc: Doc, draft: _Draft, earlier: list[tuple[_Draft, Span | None]]) -> Span | None:
     """The nearest earlier source of the pronoun's number or, for he/she, the nearest person named before it."""
     wanted = PRONOUN_SOURCES[draft.source.text.lower()]
-    candidates = [
-        resolved or previous.source
-        for previous, resolved in earlier
-        if (resolved or previous.source) is not None and not _is_pronoun(resolved or previous.source)
-    ]
-    candidates = [c for c in candidates if c.end <= draft.source.start and _number(doc, c) == wanted]
+    candidates = [c for c in _named_speakers(earlier) if c.end <= draft.source.start and _number(doc, c) == wanted]
     if draft.source.text.lower() in ("he", "she"):
         candidates += [
             Span(e.start_char, e.end_char, e.text)
@@ -444,11 +445,10 @@ def _full_name(doc: Doc, source: Span, earlier: list[tuple[_Draft, Span | None]]
     if not fuller:
         return None
     full = fuller[-1]
-    speakers = [resolved or previous.source for previous, resolved in earlier]
     holders = [  # an earlier speaker whose head is the person, not "A memorable Hillary Clinton ad"
         span
-        for span in speakers
-        if span is not None and span.start <= full.start_char and full.end_char <= span.end and _root(doc, span) in full
+        for span in _named_speakers(earlier)
+        if span.start <= full.start_char and full.end_char <= span.end and _root(doc, span) in full
     ]
     return holders[-1] if holders else Span(full.start_char, full.end_char, full.text)
 

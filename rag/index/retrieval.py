@@ -186,11 +186,13 @@ class Retrieval:
         if rerank == "none":
             return RetrieverQueryEngine(retriever, NoText(llm=MockLLM()), node_postprocessors=[*kept, FirstN(n=top_k)])
         lexical_cut = top_k if rerank == "lexical" else max(top_k, settings.RELEVANCE_CANDIDATES)
-        kept.append(QuestionAwareReranker(vectors_for=self.vectors, actors=self.actors.names(), top_n=lexical_cut))
+        actors = self.actors.names()
+        kept.append(QuestionAwareReranker(vectors_for=self.vectors, actors=actors, top_n=lexical_cut))
         if rerank == "relevance":
-            model = relevance_model().scores
-            kept.append(RelevanceReranker(score=model, texts_of=self.catalog.texts, top_n=lexical_cut))
-            kept.append(AskedActorsCovered(actors=self.actors.names(), top_n=top_k))
+            kept += [
+                RelevanceReranker(score=relevance_model().scores, texts_of=self.catalog.texts, top_n=lexical_cut),
+                AskedActorsCovered(actors=actors, top_n=top_k),
+            ]
         return RetrieverQueryEngine(retriever, NoText(llm=MockLLM()), node_postprocessors=kept)
 
     def retrieve(
