@@ -289,7 +289,7 @@ class Engine:
         return replace(answer, verified=True)
 
     def retrieve(
-        self, question: str, top_k: int, dense: bool = True, lexical: bool = True, rerank: Rerank = "relevance"
+        self, question: str, top_k: int, dense: bool = True, lexical: bool = True, rerank: Rerank = "answers"
     ) -> list[NodeWithScore]:
         """The passages one configuration of the retrieval pipeline finds (eval measures each stage)."""
         retrieval = self.library.retrieval

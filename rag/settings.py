@@ -65,16 +65,18 @@ INCREMENTAL_ARTICLES = 5_000
 DEFAULT_TOP_K = 5
 # Longest question accepted: longer ones are refused with a message, not truncated.
 MAX_QUESTION_CHARS = 2000
-# The relevance model's probability, for the best passage, below which the articles do not answer a question.
-# Chosen on dev data: the questions of ../shared/realnews and of the seed, Lauca and Dunmere sets (see the
-# relevance model's card for the sweep).
+# The relevance model's probability, for the best piece of evidence of an actor comparison, below which it does
+# not answer the question ("Which actors …?" that asks about no position). Chosen with the first relevance model
+# on the seed, Lauca and Dunmere sets.
 ANSWERS_AT = 0.02
+# The answerability decision's probability (`rag/question/answerable.py`) at or above which the passages found
+# answer the question. Chosen leave-one-story-out with the decision (`train/answer_decision.py`).
+ANSWERED_AT = 0.5
+# The answer ranker's probability at or above which a passage beside the best is cited too.
+CITED_AT = 0.1
 # Within one story, this share of a question across outlets' words must be in the passages ("Which outlets
 # call the site Dunmore?"). Set on the Dunmere rows.
 STORY_RECALL = 0.5
-# "Did X say Y?" and "What did X say (about Y)?": answered when a strict majority of the question's words is in
-# the passages found (where X speaks). Set by hand with the first gate.
-CLAIM_RECALL = 0.51
 # Passages an answer cites at most: beside the best, those the relevance model rates as answering (other
 # outlets' first). More citations show more outlets' values and bury the answer; set by hand.
 MAX_CITED = 3

@@ -1,8 +1,9 @@
-"""Each answer component on a plan built by hand, over an article held in memory: no Chroma, no encoder.
+"""Each answer component on a plan built by hand, over an article held in memory: no Chroma.
 
 `MemoryLibrary` offers what the components read of a `Library` (and of its retrieval, actors and catalog),
 built from the real chunker, the real attribution extractor and the real actor names; it picks units by
-shared words and ranks them with the real relevance model.
+shared words, measures them as the pipeline does (the encoder's cosine, the question's names and words, the
+real relevance model) and ranks them with the real answer ranker.
 """
 
 from __future__ import annotations
@@ -12,16 +13,19 @@ from typing import Any
 
 import numpy as np
 import pytest
-from llama_index.core.schema import NodeWithScore, TextNode
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from rag import settings
 from rag.actors.names import ActorNames, place_names
 from rag.attribution.spans import Attribution
 from rag.compare.positions import ActorRow, actor_rows
+from rag.index.postprocessors import AnswerRanker
 from rag.index.terms import content_terms, name_terms, recall
 from rag.ingest.articles import Article, load_article
 from rag.ingest.pipeline import analyse_article
 from rag.ingest.units import chunk_article
+from rag.models.encoder import embed_model
+from rag.models.linear import decision_model
 from rag.models.relevance import relevance_model
 from rag.question import components
 from rag.question.components import actor_comparison, did_say, fact, sources
@@ -51,7 +55,7 @@ class MemoryLibrary:
         top_k: int,
         article_ids: Sequence[str] | None = None,
         speakers: frozenset[str] | None = None,
-        rerank: str = "relevance",
+        rerank: str = "answers",
     ) -> list[NodeWithScore]:
         spoken = {
             (item.article_id, item.unit)
@@ -72,11 +76,23 @@ class MemoryLibrary:
             if speakers is None or (self.article.id, c.index) in spoken
         ]
         best = sorted(hits, key=lambda h: -(h.score or 0))[: settings.RELEVANCE_CANDIDATES]
-        if rerank != "relevance":
+        if rerank != "answers":
             return best[:top_k]
-        for hit, relevance in zip(best, self.relevance(question, [h.node.get_content() for h in best]), strict=True):
-            hit.node.metadata["relevance"] = hit.score = float(relevance)
-        return sorted(best, key=lambda h: -(h.score or 0))[:top_k]
+        texts = [h.node.get_content() for h in best]
+        asked = np.asarray(embed_model().get_query_embedding(question))
+        vectors = np.asarray(embed_model().get_text_embedding_batch(texts)) if texts else np.zeros((0, len(asked)))
+        names = name_terms(question)
+        relevances = self.relevance(question, texts)
+        for hit, text, vector, relevance in zip(best, texts, vectors, relevances, strict=True):
+            present = content_terms(text)
+            hit.node.metadata.update(
+                cosine=float(vector @ asked),
+                names=recall(names, present),
+                terms=recall(terms, present),
+                relevance=float(relevance),
+            )
+        ranker = AnswerRanker(model=decision_model("passage"), top_n=top_k)
+        return ranker.postprocess_nodes(best, QueryBundle(question))
 
     def relevance(self, question: str, sentences: Sequence[str]) -> np.ndarray:
         return relevance_model().scores(question, [(s, "") for s in sentences])
@@ -102,6 +118,13 @@ class MemoryLibrary:
 
     def articles_about(self, question: str, top_k: int) -> set[str]:
         return {self.article.id}
+
+    def passage(self, article_id: str, unit: int) -> NodeWithScore | None:
+        chunk = next((c for c in self.chunks if c.index == unit), None)
+        if chunk is None or article_id != self.article.id:
+            return None
+        meta = {"article_id": article_id, "unit": unit, "start": chunk.start, "end": chunk.end}
+        return NodeWithScore(node=TextNode(text=chunk.text, metadata=meta), score=0.0)
 
     def actor_table(self, topic: str | None = None, article_ids: Sequence[str] | None = None) -> list[ActorRow]:
         return actor_rows(self.article, [s.attribution for s in self.stored], self._names)

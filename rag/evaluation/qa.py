@@ -43,7 +43,8 @@ RETRIEVAL_MODES = {
     "bm25": {"dense": False, "rerank": "none"},
     "hybrid": {"rerank": "none"},
     "hybrid+rerank": {"rerank": "lexical"},
-    "hybrid+relevance": {},
+    "hybrid+relevance": {"rerank": "relevance"},
+    "hybrid+answers": {},
 }
 
 
@@ -108,14 +109,15 @@ def _evidence_rank(texts: list[str], evidence: list[str]) -> int | None:
 
 
 def judge(row: dict, answer: Answer, seconds: float) -> RowResult:
-    """Score one answer against its row: correctness, speaker exactness, citation quality."""
+    """Score one answer against its row: correctness (every `must` string in the answer, in any case, none of
+    the `must_not` strings, abstained exactly when the row says so), speaker exactness, citation quality."""
     text = answer.answer
+    said = text.lower()
     if row["abstain"]:
         correct = answer.abstained
     else:
-        correct = (
-            not answer.abstained and all(m in text for m in row["must"]) and not any(m in text for m in row["must_not"])
-        )
+        correct = not answer.abstained and all(m.lower() in said for m in row["must"])
+    correct = correct and not any(m.lower() in said for m in row["must_not"])
     speaker_verbatim = None
     if row["kind"] == "attribution" and not row["abstain"] and row["must"]:
         speaker_verbatim = row["must"][0] in text

@@ -29,6 +29,8 @@ from rag.store.catalog import SQL_BATCH, Catalog, Outlets
 from rag.store.chroma import unit_id
 
 if TYPE_CHECKING:
+    from llama_index.core.schema import NodeWithScore
+
     from rag.actors.names import ActorNames
     from rag.compare.positions import ActorRow
 
@@ -85,6 +87,18 @@ class Library:
             if item.unit is not None:
                 grouped.setdefault((item.article_id, item.unit), []).append(item.attribution)
         return grouped
+
+    def passage(self, article_id: str, unit: int) -> NodeWithScore | None:
+        """A stored unit as a passage, to cite a sentence beside one that retrieval found; None when it is not
+        stored (any more)."""
+        from llama_index.core.schema import NodeWithScore, TextNode
+
+        span = self.retrieval.unit_spans({(article_id, unit)}).get((article_id, unit))
+        article = self.articles([article_id]).get(article_id)
+        if span is None or article is None:
+            return None
+        meta = {"article_id": article_id, "unit": unit, "start": span[0], "end": span[1]}
+        return NodeWithScore(node=TextNode(text=article.text[span[0] : span[1]], metadata=meta), score=0.0)
 
     def articles_about(self, question: str, top_k: int) -> set[str]:
         """With no articles chosen, corpus-wide questions ("which sources…") look at the articles retrieval finds."""

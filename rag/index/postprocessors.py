@@ -1,6 +1,9 @@
 """Node postprocessors of the retrieval pipeline: visible units only, their texts, a speaker filter, the
 question-aware reranker (bi-encoder cosine + the question's names and content words), the relevance model,
-every actor asked about covered, and a plain cut."""
+the answer ranker (a model fitted over those signals), every actor asked about covered, and a plain cut.
+
+Each scoring step keeps what it measured in the candidate's metadata ("cosine", "names", "terms",
+"relevance", "answers"): later steps, the answerability decision and `eval` read them there."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from rag import settings
 from rag.actors.names import ActorNames
 from rag.index.dense import VectorsFor
 from rag.index.terms import content_terms, name_terms, recall
+from rag.models.linear import LinearModel
 
 # A unit that opens by referring back to the sentence before: a pronoun, a possessive, or "the" and a
 # lower-case noun ("the ministry", not "The Ostrian government").
@@ -111,12 +115,16 @@ class QuestionAwareReranker(BaseNodePostprocessor):
         terms = content_terms(query_bundle.query_str)
         rescored = []
         for hit in nodes:
-            cosine = float(np.dot(query, vectors[hit.node.node_id]))
             text = hit.node.get_content()
             present = content_terms(f"{text} {self.actors.named_in(asked, text)}")
-            score = (
-                cosine + settings.NAME_WEIGHT * recall(names, present) + settings.TERM_WEIGHT * recall(terms, present)
-            )
+            signals = {
+                "cosine": float(np.dot(query, vectors[hit.node.node_id])),
+                "names": recall(names, present),
+                "terms": recall(terms, present),
+            }
+            hit.node.metadata.update(signals)
+            words = settings.NAME_WEIGHT * signals["names"] + settings.TERM_WEIGHT * signals["terms"]
+            score = signals["cosine"] + words
             rescored.append(NodeWithScore(node=hit.node, score=score))
         rescored.sort(key=lambda hit: hit.score or 0.0, reverse=True)
         return rescored[: self.top_n]
@@ -148,6 +156,52 @@ class RelevanceReranker(BaseNodePostprocessor):
         for hit, score in zip(nodes, scores, strict=True):
             hit.node.metadata["relevance"] = float(score)
             rescored.append(NodeWithScore(node=hit.node, score=float(score)))
+        rescored.sort(key=lambda hit: hit.score or 0.0, reverse=True)
+        return rescored[: self.top_n]
+
+
+def logit(probability: float) -> float:
+    p = min(max(probability, 1e-4), 1 - 1e-4)
+    return float(np.log(p / (1 - p)))
+
+
+def passage_signals(nodes: list[NodeWithScore]) -> list[dict[str, float]]:
+    """What the answer ranker reads of each candidate: the relevance model's log-odds, the cosine, the share of
+    the question's names and words it holds, and how far its cosine and log-odds fall behind the best
+    candidate's (a passage is judged against its rivals)."""
+    metas = [hit.node.metadata for hit in nodes]
+    logits = [logit(float(meta.get("relevance", 0.0))) for meta in metas]
+    cosines = [float(meta.get("cosine", 0.0)) for meta in metas]
+    best_logit, best_cosine = max(logits, default=0.0), max(cosines, default=0.0)
+    return [
+        {
+            "relevance": lg,
+            "cosine": cos,
+            "names": float(meta.get("names", 0.0)),
+            "terms": float(meta.get("terms", 0.0)),
+            "relevance_gap": lg - best_logit,
+            "cosine_gap": cos - best_cosine,
+        }
+        for meta, lg, cos in zip(metas, logits, cosines, strict=True)
+    ]
+
+
+class AnswerRanker(BaseNodePostprocessor):
+    """Reorders candidates by a model fitted over the signals the earlier steps measured (`passage_signals`):
+    the probability that each holds the answer, kept as `metadata["answers"]`. Neither the relevance model nor
+    the cosine alone ranks news sentences best (`train/answer_decision.py` measures each, story by story)."""
+
+    model: SkipValidation[LinearModel] = Field(exclude=True)
+    top_n: int = Field(default=5)
+
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
+        rescored = []
+        for hit, signals in zip(nodes, passage_signals(nodes), strict=True):
+            probability = self.model.probability(signals)
+            hit.node.metadata["answers"] = probability
+            rescored.append(NodeWithScore(node=hit.node, score=probability))
         rescored.sort(key=lambda hit: hit.score or 0.0, reverse=True)
         return rescored[: self.top_n]
 

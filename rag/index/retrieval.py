@@ -26,6 +26,7 @@ from rag.index.bm25 import LexicalIndex
 from rag.index.dense import DenseScope, dense_retriever
 from rag.index.fusion import Filtered, hybrid_retriever
 from rag.index.postprocessors import (
+    AnswerRanker,
     AskedActorsCovered,
     FirstN,
     QuestionAwareReranker,
@@ -35,6 +36,7 @@ from rag.index.postprocessors import (
     VisibleUnits,
 )
 from rag.models.encoder import embed_model
+from rag.models.linear import decision_model
 from rag.models.relevance import relevance_model
 from rag.store.catalog import Catalog
 from rag.store.chroma import chroma_client, unit_collection, unit_id
@@ -47,7 +49,7 @@ if TYPE_CHECKING:
     from rag.index.bm25 import StoredUnit
 
 BM25_FOLDER = "bm25"
-Rerank = Literal["none", "lexical", "relevance"]
+Rerank = Literal["none", "lexical", "relevance", "answers"]
 
 
 class Retrieval:
@@ -159,12 +161,13 @@ class Retrieval:
         speakers: frozenset[str] | None = None,
         dense: bool = True,
         lexical: bool = True,
-        rerank: Rerank = "relevance",
+        rerank: Rerank = "answers",
     ) -> RetrieverQueryEngine | None:
         """Candidates (dense, BM25 or both fused; where one of the speaker phrases speaks) -> visible units
         only (of the chosen articles) -> their texts -> reranked, as one llama-index query engine; None when
-        nothing is in scope. The default reranks the fused candidates by cosine and word overlap, then the best
-        `RELEVANCE_CANDIDATES` of them by the relevance model; eval compares the stages."""
+        nothing is in scope. The default reranks the fused candidates by cosine and word overlap, has the
+        relevance model read the best `RELEVANCE_CANDIDATES` of them, and orders those by the answer ranker
+        over all these signals; eval compares the stages."""
 
         committed = self.catalog.hashes()
         scope = self._dense_scope(committed, article_ids, speakers)
@@ -188,11 +191,13 @@ class Retrieval:
         lexical_cut = top_k if rerank == "lexical" else max(top_k, settings.RELEVANCE_CANDIDATES)
         actors = self.actors.names()
         kept.append(QuestionAwareReranker(vectors_for=self.vectors, actors=actors, top_n=lexical_cut))
-        if rerank == "relevance":
-            kept += [
-                RelevanceReranker(score=relevance_model().scores, texts_of=self.catalog.texts, top_n=lexical_cut),
-                AskedActorsCovered(actors=actors, top_n=top_k),
-            ]
+        if rerank in ("relevance", "answers"):
+            relevant = RelevanceReranker(score=relevance_model().scores, texts_of=self.catalog.texts, top_n=lexical_cut)
+            kept.append(relevant)
+        if rerank == "answers":
+            kept.append(AnswerRanker(model=decision_model("passage"), top_n=lexical_cut))
+        if rerank in ("relevance", "answers"):
+            kept.append(AskedActorsCovered(actors=actors, top_n=top_k))
         return RetrieverQueryEngine(retriever, NoText(llm=MockLLM()), node_postprocessors=kept)
 
     def retrieve(
@@ -201,7 +206,7 @@ class Retrieval:
         top_k: int,
         article_ids: Sequence[str] | None = None,
         speakers: frozenset[str] | None = None,
-        rerank: Rerank = "relevance",
+        rerank: Rerank = "answers",
     ) -> list[NodeWithScore]:
         """The passages that may answer a question, best first; with `speakers`, only where one of these
         (lower-cased) speaker phrases speaks. A caller that only needs to know which articles are about the

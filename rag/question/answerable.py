@@ -1,9 +1,12 @@
-"""Whether retrieved passages answer a question at all, and if not, what is missing.
+"""Whether retrieved passages answer a question at all, and if not, why.
 
-The relevance model decides: the best passage must be rated at least `ANSWERS_AT` likely to answer the
-question. Two checks of words come first, because a passage about the same event can answer a neighbouring
-question: every name the question asks about is in a passage (or an actor a passage names otherwise:
-"Germany" for "Berlin"), and a speaker asked about ("What did X say?") is named in one.
+One fitted model decides (`decision_model("question")`, a logistic regression fitted by
+`train/answer_decision.py` on public and news questions, scored story by story): it weighs the answer
+ranker's best probability and its margin over the next passage, the relevance model's best, the best
+cosine, the share of the question's names (and of the speaker asked about) and of its words that the best
+passages hold, and whether one of them gives an answer of the type asked ("When …?": a date). No signal
+vetoes alone: a name missing from the passages ("TV", a region's other name) lowers the odds; it does not
+decide. When the model abstains, the reason shown is the weakest of these signals.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from typing import TYPE_CHECKING
 
 from rag import settings
 from rag.actors.names import ActorNames
+from rag.index.postprocessors import logit
 from rag.index.terms import QUESTION_WORDS, content_terms, matched, recall, tokens
+from rag.models.linear import decision_model
 from rag.question.answer_phrase import answer_phrase
 from rag.question.plan import Expects, Plan
 
@@ -29,6 +34,10 @@ TYPE_WORDS: dict[Expects, str] = {
     "duration": "a duration",
     "name": "a name",
 }
+# The decision reads the words and answer types of the best `CITED` passages (an answer cites up to three), and
+# the names and scores of the best `CONSIDERED` (those a question retrieves by default).
+CITED = 3
+CONSIDERED = 5
 Gate = Callable[[Plan, list["NodeWithScore"], ActorNames], "str | None"]  # why the passages do not answer
 
 
@@ -43,55 +52,90 @@ def relevance(hit: NodeWithScore) -> float:
     return float(hit.node.metadata.get("relevance", 0.0))
 
 
-def unworded_reason(plan: Plan, hits: list[NodeWithScore], actors: ActorNames, share: float) -> str | None:
-    """For questions that do not ask for a fact: whether the outlets' coverage holds something ("Which outlets
-    call the site Dunmore?") or whether a claim is in the articles ("Did X say Y?"). The name and speaker
-    checks, then this share of the question's words in the passages. The relevance model, trained on questions
-    that ask for a fact, rates such questions low whatever the passages: on the Dunmere set, gating questions
-    across outlets by it took correct answers from 1.00 to 0.71."""
-    reason = _names_reason(plan, hits, actors)
-    if reason:
-        return reason
+def answers(hit: NodeWithScore) -> float:
+    """How likely the answer ranker rates the passage to hold the answer (0 when it was not ranked)."""
+    return float(hit.node.metadata.get("answers", 0.0))
+
+
+def _asked_names(plan: Plan) -> set[str]:
+    """The question's names, and the words of the speaker it asks about ("What did X say?")."""
+    return set(plan.names) | (content_terms(plan.speaker) if plan.speaker else set())
+
+
+def _present(plan: Plan, hits: list[NodeWithScore], actors: ActorNames) -> list[set[str]]:
+    """The words each passage holds, with the names of the asked actors it names otherwise ("Berlin" for
+    "Germany")."""
     texts = [hit.node.get_content() for hit in hits]
-    everywhere = set().union(*(content_terms(f"{t} {actors.named_in(plan.actors, t)}") for t in texts))
-    if recall(set(plan.words), everywhere) < share:
-        missing = _missing_words(plan.question, set(plan.words), everywhere)
-        return f"The closest passages do not mention: {', '.join(missing)}."
-    return None
+    return [content_terms(f"{text} {actors.named_in(plan.actors, text)}") for text in texts]
 
 
-def _names_reason(plan: Plan, hits: list[NodeWithScore], actors: ActorNames) -> str | None:
-    """Why no passage can be about the question: none at all, no word to look for, a name the question asks
-    about in none of them, or a speaker asked about named in none."""
+def question_signals(plan: Plan, hits: list[NodeWithScore], actors: ActorNames) -> dict[str, float]:
+    """What the decision reads of the best passages (`hits` as ranked, at least one)."""
+    considered = hits[:CONSIDERED]
+    present = _present(plan, considered, actors)
+    cited = set().union(*present[:CITED])
+    ranked = [logit(answers(hit)) for hit in hits[:2]]
+    wanted = _asked_names(plan)
+    typed = plan.expects is not None
+    return {
+        "best": ranked[0],
+        "margin": ranked[0] - (ranked[1] if len(ranked) > 1 else logit(0.0)),
+        "relevance": max(logit(relevance(hit)) for hit in considered),
+        "cosine": max(float(hit.node.metadata.get("cosine", 0.0)) for hit in considered),
+        "named": float(bool(wanted)),
+        "names": recall(wanted, set().union(*present)),
+        "terms": recall(set(plan.words), present[0]),
+        "terms_top": recall(set(plan.words), cited),
+        "typed": float(typed),
+        "typed_found": float(typed and any(_gives(plan, hit) for hit in hits[:CITED])),
+    }
+
+
+def answered_probability(plan: Plan, hits: list[NodeWithScore], actors: ActorNames) -> float:
+    return decision_model("question").probability(question_signals(plan, hits, actors))
+
+
+def unanswered_reason(plan: Plan, hits: list[NodeWithScore], actors: ActorNames) -> str | None:
+    """Why the retrieved passages cannot answer the planned question, or None when they can."""
     if not hits:
         return "No indexed passage is related to it."
     if not plan.words:
         return "It has no word to look for in the articles (questions are matched in English)."
-    texts = [hit.node.get_content() for hit in hits]
-    everywhere = set().union(*(content_terms(f"{t} {actors.named_in(plan.actors, t)}") for t in texts))
-    names = set(plan.names)
-    if matched(names, everywhere) != names:
-        return f"No passage found about: {', '.join(_missing_words(plan.question, names, everywhere))}."
-    speaker_terms = content_terms(plan.speaker) if plan.speaker else set()
-    if speaker_terms and not any(matched(speaker_terms, content_terms(text)) == speaker_terms for text in texts):
+    if answered_probability(plan, hits, actors) >= settings.ANSWERED_AT:
+        return None
+    return _weakest(plan, hits, actors)
+
+
+def _weakest(plan: Plan, hits: list[NodeWithScore], actors: ActorNames) -> str:
+    """The reason an abstention gives: a name asked about that the best passages lack, then an answer type
+    they do not give, then that they are about the question without answering it."""
+    top = hits[:CITED]
+    everywhere = set().union(*_present(plan, hits[:CONSIDERED], actors))
+    wanted = set(plan.names)
+    if matched(wanted, everywhere) != wanted:
+        return f"No passage found about: {', '.join(_missing_words(plan.question, wanted, everywhere))}."
+    if plan.speaker and matched(content_terms(plan.speaker), everywhere) != content_terms(plan.speaker):
         return f"No passage reports what {plan.speaker} said."
-    return None
-
-
-def unanswered_reason(
-    plan: Plan, hits: list[NodeWithScore], actors: ActorNames, answers_at: float | None = None
-) -> str | None:
-    """Why the retrieved passages cannot answer the planned question, or None when they can; `answers_at`
-    is the relevance the best passage needs (default `settings.ANSWERS_AT`)."""
-    reason = _names_reason(plan, hits, actors)
-    if reason:
-        return reason
-    threshold = settings.ANSWERS_AT if answers_at is None else answers_at
-    answering = [hit for hit in hits if relevance(hit) >= threshold]
-    if not answering:
-        return "The closest passages are about it but do not answer it."
-    if plan.expects is not None and not any(_gives(plan, hit) for hit in answering):
+    if plan.expects is not None and not any(_gives(plan, hit) for hit in top):
         return f"No passage that answers it gives {TYPE_WORDS[plan.expects]}."
+    return "The closest passages are about it but do not answer it."
+
+
+def unworded_reason(plan: Plan, hits: list[NodeWithScore], actors: ActorNames, share: float) -> str | None:
+    """For questions across outlets: whether the outlets' coverage holds something ("Which outlets call the
+    site Dunmore?"): a passage found, every name asked about in one, and this share of the question's words
+    in the passages."""
+    if not hits:
+        return "No indexed passage is related to it."
+    if not plan.words:
+        return "It has no word to look for in the articles (questions are matched in English)."
+    everywhere = set().union(*_present(plan, hits, actors))
+    wanted = set(plan.names)
+    if matched(wanted, everywhere) != wanted:
+        return f"No passage found about: {', '.join(_missing_words(plan.question, wanted, everywhere))}."
+    if recall(set(plan.words), everywhere) < share:
+        missing = _missing_words(plan.question, set(plan.words), everywhere)
+        return f"The closest passages do not mention: {', '.join(missing)}."
     return None
 
 

@@ -12,9 +12,9 @@ from rag import settings
 from rag.actors.names import ActorNames
 from rag.attribution.spans import Attribution, Span
 from rag.index.terms import content_terms, matched
-from rag.question.answer import Answer, Citation, abstention, cite
+from rag.question.answer import Answer, Citation, cite
 from rag.question.answer_phrase import answer_phrase
-from rag.question.answerable import Gate, relevance, unanswered_reason
+from rag.question.answerable import answers
 
 if TYPE_CHECKING:
     from llama_index.core.schema import NodeWithScore
@@ -50,9 +50,9 @@ def speaker_line(n: int, attribution: Attribution, cited_start: int, cited_end: 
 
 
 def choose_passages(plan: Plan, hits: list[NodeWithScore], max_cited: int, actors: ActorNames) -> list[NodeWithScore]:
-    """The best passage, then those naming an actor the chosen ones leave out, then the others the relevance
-    model rates as answering, one of each article not cited yet first (so outlets that differ are all shown:
-    up to `VALUES_CITED` for a question asking for a value), in rank order.
+    """The best passage, then those naming an actor the chosen ones leave out, then the others the answer
+    ranker rates as answering (`CITED_AT`), one of each article not cited yet first (so outlets that differ
+    are all shown: up to `VALUES_CITED` for a question asking for a value), in rank order.
 
     "Compare Peskov and Miroshnik" needs one passage per name even when the second scores lower.
     """
@@ -70,7 +70,7 @@ def choose_passages(plan: Plan, hits: list[NodeWithScore], max_cited: int, actor
         if matched(wanted - matched(wanted, covered), named):
             chosen.append(hit)
             covered |= named
-    answering = [hit for hit in hits[1:] if hit not in chosen and relevance(hit) >= settings.ANSWERS_AT]
+    answering = [hit for hit in hits[1:] if hit not in chosen and answers(hit) >= settings.CITED_AT]
     cited_articles = {hit.node.metadata["article_id"] for hit in chosen}
     for hit in answering:
         article_id = hit.node.metadata["article_id"]
@@ -103,15 +103,14 @@ def compose(
     library: Library,
     lead: str | None = None,
     max_cited: int = settings.MAX_CITED,
-    gate: Gate = unanswered_reason,
 ) -> Answer:
-    """Cite the best-supported units verbatim with their speakers, or abstain when the `gate` says they do not
-    answer the question."""
-    question = plan.question
-    reason = gate(plan, hits, library.actors.names())
-    if reason:
-        return abstention(question, reason)
-    chosen = choose_passages(plan, hits, max_cited, library.actors.names())
+    """Cite the best-supported units verbatim with their speakers (the caller has decided that they answer)."""
+    return cite_passages(plan, choose_passages(plan, hits, max_cited, library.actors.names()), library, lead)
+
+
+def cite_passages(plan: Plan, chosen: list[NodeWithScore], library: Library, lead: str | None = None) -> Answer:
+    """The answer citing these units, grouped by article: each verbatim, with the speakers of its
+    attributions; the answer phrase and the `lead` first."""
     article_ids = list(dict.fromkeys(hit.node.metadata["article_id"] for hit in chosen))
     articles = library.articles(article_ids)
     attributions = library.attributions_by_unit(set(article_ids))
@@ -134,4 +133,4 @@ def compose(
                 shown.append({"n": n, "article_id": article_id, **attribution.to_dict()})
     first = answer_line(plan, citations, {a: articles[a].text for a in article_ids}) if plan.expects else None
     lines = [line for line in (first, lead) if line] + lines
-    return Answer(question, "\n".join(lines), False, citations, shown)
+    return Answer(plan.question, "\n".join(lines), False, citations, shown)

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from rag.index.library import Library
 from rag.question.answer import Answer
 from rag.question.components import actor_comparison, did_say, fact, outlet_comparison, sources
 from rag.question.plan import Kind, Plan
+
+if TYPE_CHECKING:
+    from llama_index.core.schema import NodeWithScore
 
 ANSWERERS: dict[Kind, Callable[[Plan, Library], Answer | None]] = {
     "fact": fact.answer,
@@ -39,3 +43,14 @@ def answer(plan: Plan, library: Library, verify: Callable[[Answer], list[str]]) 
         if plan.kind == "fact":
             return None
         plan = replace(plan, kind=plan.fallback, fallback="fact")
+
+
+def decided_on(plan: Plan, library: Library) -> tuple[Plan, list[NodeWithScore]]:
+    """The plan and the passages whose answerability a question's component decides ("Did X say Y?" decides on
+    its claim; "What did X say?" on X's sentences; the rest on the passages ranked for the question): what
+    `train/answer_decision.py` fits the decision on."""
+    if plan.kind == "did_say":
+        return did_say.passages(plan, library)
+    if plan.kind == "who_said":
+        return plan, fact.speaker_passages(plan, library)
+    return plan, fact.passages(plan, library)

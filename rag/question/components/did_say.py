@@ -1,19 +1,22 @@
-""" "Did X say Y?": find who the articles say said Y, and confirm or correct the speaker in their words."""
+""" "Did X say Y?": find the sentence that carries Y, and who the article says said it; confirm or correct the
+speaker in the article's words."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from rag import settings
-from rag.actors.names import ActorNames
-from rag.attribution.spans import Attribution
+from rag.attribution.spans import Attribution, Span
 from rag.index.library import Library
 from rag.index.terms import content_terms, recall
 from rag.question.answer import Answer, abstention
-from rag.question.answerable import unworded_reason
-from rag.question.compose import compose
+from rag.question.answerable import unanswered_reason
+from rag.question.compose import cite_passages
 from rag.question.plan import Plan, understand
 from rag.question.speaker_match import speaks_for
+from rag.store.speaker_index import StoredAttribution
+
+if TYPE_CHECKING:
+    from llama_index.core.schema import NodeWithScore
 
 UNATTRIBUTED = "The article reports this without attributing it to anyone."
 
@@ -41,20 +44,39 @@ def verdict(asked: str, attribution: Attribution) -> str:
     )
 
 
-def answer(plan: Plan, library: Library) -> Answer:
-    """The claim is looked for as a statement of its own, whoever said it; it is in the articles when most of
-    its words are in the passage found (the relevance model rates answers to questions, not claims)."""
+def passages(plan: Plan, library: Library) -> tuple[Plan, list[NodeWithScore]]:
+    """The claim as a question of its own, and the passages ranked for it, whoever said it."""
     claim = understand(plan.claim or plan.question, library.actors.names(), plan.top_k, plan.scope)
-    hits = library.retrieval.retrieve(claim.question, plan.top_k, plan.scope)
+    return claim, library.retrieval.retrieve(claim.question, plan.top_k, plan.scope)
 
-    def gate(plan: Plan, hits: list, actors: ActorNames) -> str | None:
-        return unworded_reason(plan, hits, actors, settings.CLAIM_RECALL)
 
-    reason = gate(claim, hits, library.actors.names())
+def carrying(claim: str, hit: NodeWithScore, library: Library) -> StoredAttribution | None:
+    """The attribution whose content is in the passage and shares most of the claim's words: its cue may be in
+    the passage ("X said …") or in a sentence beside it ("… This was announced by X")."""
+    meta = hit.node.metadata
+    passage = Span(int(meta["start"]), int(meta["end"]), "")
+    stored = [
+        item
+        for item in library.catalog.speakers.attributions({meta["article_id"]})
+        if item.unit is not None and item.attribution.content.overlaps(passage)
+    ]
+    chosen = closest_attribution(claim, [item.attribution for item in stored])
+    return next((item for item in stored if item.attribution is chosen), None)
+
+
+def answer(plan: Plan, library: Library) -> Answer:
+    """The claim's best passage, with the sentence that attributes it when that is another one."""
+    claim, hits = passages(plan, library)
+    reason = unanswered_reason(claim, hits, library.actors.names())
     if reason:
         return abstention(plan.question, reason)
-    top = hits[0].node.metadata
-    in_unit = library.attributions_by_unit({top["article_id"]}).get((top["article_id"], int(top["unit"])), [])
-    attribution = closest_attribution(claim.question, in_unit)
-    lead = UNATTRIBUTED if attribution is None else verdict(plan.speaker or "", attribution)
-    return replace(compose(claim, hits[:1], library, lead, 1, gate), question=plan.question)
+    top = hits[0]
+    found = carrying(claim.question, top, library)
+    cited = [top]
+    if found is not None and found.unit != int(top.node.metadata["unit"]):
+        beside = library.passage(top.node.metadata["article_id"], found.unit)
+        cited += [beside] if beside is not None else []
+    cited.sort(key=lambda hit: int(hit.node.metadata["start"]))
+    lead = UNATTRIBUTED if found is None else verdict(plan.speaker or "", found.attribution)
+    answered = cite_passages(claim, cited, library, lead)
+    return Answer(plan.question, answered.answer, False, answered.citations, answered.attributions)

@@ -6,10 +6,9 @@ import re
 from typing import TYPE_CHECKING
 
 from rag import settings
-from rag.actors.names import ActorNames
 from rag.index.library import Library
-from rag.question.answer import Answer
-from rag.question.answerable import unworded_reason
+from rag.question.answer import Answer, abstention
+from rag.question.answerable import unanswered_reason
 from rag.question.compose import compose
 from rag.question.plan import Plan
 from rag.question.speaker_match import phrases_naming
@@ -18,21 +17,31 @@ if TYPE_CHECKING:
     from llama_index.core.schema import NodeWithScore
 
 
-def answer(plan: Plan, library: Library) -> Answer:
+def passages(plan: Plan, library: Library) -> list[NodeWithScore]:
+    """The passages ranked for the question, within the articles it names; a question asking for a value reads
+    more of them, so each outlet's value can be cited."""
     top_k = max(plan.top_k, settings.VALUES_CITED) if plan.expects else plan.top_k
-    return compose(plan, library.retrieval.retrieve(plan.searched, top_k, plan.scope), library)
+    return library.retrieval.retrieve(plan.searched, top_k, plan.scope)
 
 
-def who_said(plan: Plan, library: Library) -> Answer:
-    """Retrieval restricted to the sentences where the speaker asked about speaks (all of them when none),
-    ranked by the relevance model. Any of them answers "What did X say?"; one about the topic asked ("… about
-    Y?") comes first, and most of the question's words must be in them."""
+def speaker_passages(plan: Plan, library: Library) -> list[NodeWithScore]:
+    """The sentences where the speaker asked about speaks (every sentence when no phrase names them, so the
+    decision sees the speaker missing), ranked for the question: one about the topic asked ("… about Y?")
+    comes first."""
     speaker = plan.speaker or ""
     words = [w for w in re.findall(r"\w+", speaker) if len(w) > 3]
     phrases = phrases_naming(speaker, library.catalog.speakers.phrases(words))
-    hits = library.retrieval.retrieve(plan.searched, plan.top_k, plan.scope, phrases or None)
-    return compose(plan, hits, library, gate=_speaker_gate)
+    return library.retrieval.retrieve(plan.searched, plan.top_k, plan.scope, phrases or None)
 
 
-def _speaker_gate(plan: Plan, hits: list[NodeWithScore], actors: ActorNames) -> str | None:
-    return unworded_reason(plan, hits, actors, settings.CLAIM_RECALL)
+def answer(plan: Plan, library: Library) -> Answer:
+    return _answered(plan, passages(plan, library), library)
+
+
+def who_said(plan: Plan, library: Library) -> Answer:
+    return _answered(plan, speaker_passages(plan, library), library)
+
+
+def _answered(plan: Plan, hits: list[NodeWithScore], library: Library) -> Answer:
+    reason = unanswered_reason(plan, hits, library.actors.names())
+    return abstention(plan.question, reason) if reason else compose(plan, hits, library)
