@@ -71,7 +71,7 @@ MAX_QUESTION_CHARS = 2000
 ANSWERS_AT = 0.02
 # The answerability decision's probability (`rag/question/answerable.py`) at or above which the passages found
 # answer the question. Chosen leave-one-story-out with the decision (`train/answer_decision.py`).
-ANSWERED_AT = 0.5
+ANSWERED_AT = 0.4
 # The answer ranker's probability at or above which a passage beside the best is cited too.
 CITED_AT = 0.1
 # Within one story, this share of a question across outlets' words must be in the passages ("Which outlets

@@ -283,7 +283,7 @@ def test_an_answer_across_outlets_opens_its_story_in_the_compare_tab(browser: Br
     page.goto(story_url, wait_until="load")
     page.wait_for_selector("#question textarea")
     reply = ask(page, "Do the outlets agree on whether Karsa and Velmar oppose the dam?")
-    assert "All 5 outlets carry this claim" in reply
+    assert "All 5 outlets answer this" in reply
     page.get_by_role("tab", name="Compare").click()
     page.wait_for_selector("#story-view table.story")
     assert "oppose" in page.locator("#story-view mark").all_inner_texts()

@@ -87,7 +87,8 @@ def test_eval_outlets_command_ingests_the_story_fresh(tmp_path: Path) -> None:
 
 def test_outlets_that_give_another_figure_are_not_counted_as_carrying_a_claim(dunmere_engine: Engine) -> None:
     answer = dunmere_engine.ask("Which outlets say the dam would power 400,000 homes?")
-    assert answer.verified and answer.answer.startswith("4 of 5 outlets carry this claim"), answer.answer
+    assert answer.verified and answer.answer.startswith("4 of 5 outlets answer this"), answer.answer
+    assert "With other figures: “500,000”" in answer.answer and "Coast Herald" in answer.answer
 
 
 def test_a_value_question_shows_every_outlets_value(dunmere_engine: Engine) -> None:

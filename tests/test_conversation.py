@@ -50,6 +50,11 @@ def test_follow_ups_become_grammatical_standalone_questions(
             "What did the Coast Herald report about Poland?",
         ),
         ("Who opposes the dam?", "And the pier?", "Who opposes the dam, regarding the pier?"),
+        (
+            "What set off the fire, according to the Coast Herald?",
+            "And according to Karsa Today?",
+            "What set off the fire, according to Karsa Today?",
+        ),
     ],
 )
 def test_a_follow_up_changes_the_one_slot_it_names(previous: str, follow_up: str, standalone: str) -> None:

@@ -207,7 +207,7 @@ def test_the_ask_tab_reads_well(desktop: Page) -> None:
     assert not any(example == "Which sources does the article rely on?" for example in examples), examples
     assert any(re.fullmatch(r"Which sources does .+ rely on\?", example) for example in examples), examples
     reply = ask(page, "Do the outlets agree on when the dam would supply power?")
-    assert reply.startswith("All 5 outlets carry this claim") and "all of them" not in reply
+    assert reply.startswith("All 5 outlets answer this") and "all of them" not in reply
 
 
 def test_example_questions_name_a_government_in_lower_case(engine_for_examples: Engine) -> None:

@@ -104,9 +104,9 @@ def test_story_command(dunmere_engine: Engine) -> None:
     [
         (
             "Do the outlets agree on whether Karsa and Velmar oppose the dam?",
-            ["All 5 outlets carry this claim", "stance: “oppose” in The Ostrian Ledger, Coast Herald, Karsa Today"],
+            ["All 5 outlets answer this", "stance: “oppose” in The Ostrian Ledger, Coast Herald, Karsa Today"],
         ),
-        ("Which outlets call the site Dunmore?", ["spelling: “Dunmere” in", "“Dunmore” in Coast Herald"]),
+        ("Which outlets call the site Dunmore?", ["1 of 5 outlets answer this: Coast Herald [1]. The other 4 do not."]),
         (
             "What does the Ledger report include that Karsa Today leaves out?",
             ["The Ostrian Ledger carries 2 claim(s) missing from Karsa Today"],
@@ -152,8 +152,8 @@ def test_outlets_are_recognised_by_name_word_or_id() -> None:
 
 
 def test_an_outlet_count_that_disagrees_with_its_citations_is_withheld(dunmere_engine: Engine) -> None:
-    answer = dunmere_engine.ask("Which outlets call the site Dunmore?")
+    answer = dunmere_engine.ask("Do the reports agree on when the dam would supply power?")
     texts = {c.article_id: dunmere_engine.catalog.get(c.article_id).article.text for c in answer.citations}
-    assert answer.answer.startswith("All 5 outlets carry this claim") and verify(answer, texts) == []
+    assert answer.answer.startswith("All 5 outlets answer this") and verify(answer, texts) == []
     inflated = replace(answer, answer=answer.answer.replace("All 5 outlets", "4 of 5 outlets", 1))
     assert any("cites 5 outlet(s)" in p for p in verify(inflated, texts))

@@ -4,7 +4,7 @@ One fitted model decides (`decision_model("question")`, a logistic regression fi
 `train/answer_decision.py` on public and news questions, scored story by story): it weighs the answer
 ranker's best probability and its margin over the next passage, the relevance model's best, the best
 cosine, the share of the question's names (and of the speaker asked about) and of its words that the best
-passages hold, and whether one of them gives an answer of the type asked ("When …?": a date). No signal
+passages hold, and whether the best one gives an answer of the type asked ("When …?": a date). No signal
 vetoes alone: a name missing from the passages ("TV", a region's other name) lowers the odds; it does not
 decide. When the model abstains, the reason shown is the weakest of these signals.
 """
@@ -87,7 +87,7 @@ def question_signals(plan: Plan, hits: list[NodeWithScore], actors: ActorNames) 
         "terms": recall(set(plan.words), present[0]),
         "terms_top": recall(set(plan.words), cited),
         "typed": float(typed),
-        "typed_found": float(typed and any(_gives(plan, hit) for hit in hits[:CITED])),
+        "typed_found": float(typed and _gives(plan, hits[0])),
     }
 
 

@@ -84,17 +84,20 @@ def choose_passages(plan: Plan, hits: list[NodeWithScore], max_cited: int, actor
 
 
 def answer_line(plan: Plan, citations: list[Citation], texts: dict[str, str]) -> str | None:
-    """The answer phrases of the cited sentences, each quoted and cited, alike ones together:
-    “400,000 homes” [1][2], “500,000 homes” [3] (the outlets differ)."""
-    cited: dict[str, list[int]] = {}
+    """The answer phrases of the given cited sentences (those the ranker rates as answering), each quoted and
+    cited, alike ones together: “400,000 homes” [1][2], “500,000 homes” [3] (the outlets differ). Outlets
+    differ only when two of them give different values; one outlet's two figures are two facts."""
+    cited: dict[str, list[Citation]] = {}
     for citation in citations:
         phrase = answer_phrase(plan, texts[citation.article_id], citation.start, citation.end)
         if phrase is not None:
-            cited.setdefault(phrase.text, []).append(citation.n)
+            cited.setdefault(phrase.text, []).append(citation)
     if not cited:
         return None
-    line = ", ".join(f"“{phrase}” " + "".join(f"[{n}]" for n in ns) for phrase, ns in cited.items())
-    return line + (" (the outlets differ)" if len(cited) > 1 else "")
+    line = ", ".join(f"“{phrase}” " + "".join(f"[{c.n}]" for c in found) for phrase, found in cited.items())
+    outlets = {phrase: {c.outlet for c in found} for phrase, found in cited.items()}
+    differ = any(a != b and outlets[a] != outlets[b] for a in outlets for b in outlets)
+    return line + (" (the outlets differ)" if differ else "")
 
 
 def compose(
@@ -115,6 +118,7 @@ def cite_passages(plan: Plan, chosen: list[NodeWithScore], library: Library, lea
     articles = library.articles(article_ids)
     attributions = library.attributions_by_unit(set(article_ids))
     citations: list[Citation] = []
+    answering: list[Citation] = []  # those whose passage the ranker rates as answering: they give the phrase
     shown: list[dict[str, Any]] = []
     lines: list[str] = []
     for article_id in article_ids:
@@ -126,11 +130,13 @@ def cite_passages(plan: Plan, chosen: list[NodeWithScore], library: Library, lea
             n = len(citations) + 1
             citation = cite(n, article, int(hit.node.metadata["start"]), int(hit.node.metadata["end"]))
             citations.append(citation)
+            if answers(hit) >= settings.CITED_AT:
+                answering.append(citation)
             lines.append("> " + citation.text.replace("\n", "\n> ") + f" [{n}]")
             for attribution in attributions.get((article_id, int(hit.node.metadata["unit"])), []):
                 if attribution.speaker is not None:  # "no named source" or a bare "it" only add noise
                     lines.append(speaker_line(n, attribution, citation.start, citation.end))
                 shown.append({"n": n, "article_id": article_id, **attribution.to_dict()})
-    first = answer_line(plan, citations, {a: articles[a].text for a in article_ids}) if plan.expects else None
+    first = answer_line(plan, answering, {a: articles[a].text for a in article_ids}) if plan.expects else None
     lines = [line for line in (first, lead) if line] + lines
     return Answer(plan.question, "\n".join(lines), False, citations, shown)

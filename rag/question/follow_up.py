@@ -55,11 +55,13 @@ def standalone_question(
 
 def _with_topic(last: str, topic: str, speaker: str | None, outlets: Outlets, names: ActorNames) -> str:
     """The question before with the slot the topic fills replaced by it."""
-    if outlet_mentions(topic, outlets, names):
+    asked = outlet_mentions(topic, outlets, names)
+    if asked:
         mentioned = outlet_mentions(last, outlets, names)
         if mentioned:
             _, start, end = mentioned[-1]
-            return last[:start] + topic + last[end:]
+            # Only the outlet's name replaces the one before: "And according to CNN?" keeps one "according to".
+            return last[:start] + topic[asked[0][1] : asked[0][2]] + last[end:]
     if names.find(topic):
         named = [found for found in names.find(last) if found.kind != "nested"]
         if named:

@@ -13,7 +13,7 @@ from rag.question.answer import CITATION_MARK, QUOTED, Answer, excerpts
 OUTLET_LINE = re.compile(
     r"^(?P<outlet>[^>\-\[].*?) \((?P<date>\d{4}-\d{2}-\d{2})\)(?: reports| relies on these sources)?:$"
 )
-OUTLET_COUNT = re.compile(r"^(?:(?P<carry>\d+) of |All )(?P<total>\d+) outlets carry this claim")
+OUTLET_COUNT = re.compile(r"^(?:(?P<carry>\d+) of |All )(?P<total>\d+) outlets (?:carry this claim|answer this)")
 
 
 def _outlet_problems(answer: Answer) -> list[str]:

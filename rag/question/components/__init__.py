@@ -45,12 +45,15 @@ def answer(plan: Plan, library: Library, verify: Callable[[Answer], list[str]]) 
         plan = replace(plan, kind=plan.fallback, fallback="fact")
 
 
-def decided_on(plan: Plan, library: Library) -> tuple[Plan, list[NodeWithScore]]:
-    """The plan and the passages whose answerability a question's component decides ("Did X say Y?" decides on
-    its claim; "What did X say?" on X's sentences; the rest on the passages ranked for the question): what
-    `train/answer_decision.py` fits the decision on."""
+def decided_on(plan: Plan, library: Library) -> list[tuple[Plan, list[NodeWithScore]]]:
+    """Each plan and passages whose answerability a question's component decides: "Did X say Y?" decides on
+    its claim, "What did X say?" on X's sentences, a question across outlets on each outlet's passages, the
+    rest on the passages ranked for the question. What `train/answer_decision.py` fits the decision on."""
     if plan.kind == "did_say":
-        return did_say.passages(plan, library)
+        return [did_say.passages(plan, library)]
     if plan.kind == "who_said":
-        return plan, fact.speaker_passages(plan, library)
-    return plan, fact.passages(plan, library)
+        return [(plan, fact.speaker_passages(plan, library))]
+    if plan.kind == "outlets":
+        asked = outlet_comparison.asked_outlets(plan, library)
+        return [(plan, library.retrieval.retrieve(plan.searched, plan.top_k, ids)) for ids in asked.values()]
+    return [(plan, fact.passages(plan, library))]

@@ -3,6 +3,7 @@ speaker in the article's words."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from rag.attribution.spans import Attribution, Span
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from llama_index.core.schema import NodeWithScore
 
 UNATTRIBUTED = "The article reports this without attributing it to anyone."
+# A content that only points back at the sentence before ("This was announced by …", "That, he said, …").
+POINTS_BACK = re.compile(r"(?i:this|that|these|those|it)")
 
 
 def closest_attribution(claim: str, candidates: list[Attribution]) -> Attribution | None:
@@ -51,17 +54,21 @@ def passages(plan: Plan, library: Library) -> tuple[Plan, list[NodeWithScore]]:
 
 
 def carrying(claim: str, hit: NodeWithScore, library: Library) -> StoredAttribution | None:
-    """The attribution whose content is in the passage and shares most of the claim's words: its cue may be in
-    the passage ("X said …") or in a sentence beside it ("… This was announced by X")."""
+    """The attribution of the passage: the one whose content is in it and shares most of the claim's words (its
+    cue may be in the passage, "X said …", or in the next sentence, "… dropped. This was announced by X"), or
+    else one in the next sentence whose content only points back at it ("This was announced by X")."""
     meta = hit.node.metadata
     passage = Span(int(meta["start"]), int(meta["end"]), "")
-    stored = [
+    stored = [item for item in library.catalog.speakers.attributions({meta["article_id"]}) if item.unit is not None]
+    inside = [item for item in stored if item.attribution.content.overlaps(passage)]
+    chosen = closest_attribution(claim, [item.attribution for item in inside])
+    found = next((item for item in inside if item.attribution is chosen), None)
+    pointing = (
         item
-        for item in library.catalog.speakers.attributions({meta["article_id"]})
-        if item.unit is not None and item.attribution.content.overlaps(passage)
-    ]
-    chosen = closest_attribution(claim, [item.attribution for item in stored])
-    return next((item for item in stored if item.attribution is chosen), None)
+        for item in stored
+        if item.unit == int(meta["unit"]) + 1 and POINTS_BACK.fullmatch(item.attribution.content.text.strip())
+    )
+    return found or next(pointing, None)
 
 
 def answer(plan: Plan, library: Library) -> Answer:

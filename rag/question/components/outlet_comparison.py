@@ -1,23 +1,39 @@
-"""Questions across outlets ("Do the outlets agree on …?", "Which reports say …?", "What does A include
-that B does not?"), answered from the story's claims: which outlets carry the claim the question is
-about, in their exact sentences, and where their accounts differ."""
+"""Questions across outlets ("Do A and B agree on …?", "Which outlets report …?", "Whom does each credit?",
+"What does A include that B leaves out?"), asked of each outlet: every outlet in the question's scope (those
+it names, or all outlets of the story) answers it within its own article by the same ranking and
+answerability decision as any question; the answers are then lined up, each outlet's value and speakers
+with its citation, and the outlets that do not answer listed as such."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rag import settings
 from rag.compare.article_pairs import stories
 from rag.compare.positions import ActorRow, Evidence
-from rag.compare.story_claims import NUMBER, Claim, claims
+from rag.compare.story_claims import NUMBER, Cell, Claim, claims
 from rag.index.library import Library
 from rag.question.answer import Answer, Citation, abstention, cite
-from rag.question.answerable import unworded_reason
-from rag.question.compose import compose
+from rag.question.answerable import answered_probability, unanswered_reason
+from rag.question.compose import cite_passages, compose
 from rag.question.plan import Plan
+
+if TYPE_CHECKING:
+    from llama_index.core.schema import NodeWithScore
 
 LEAVES_OUT = re.compile(r"\b(?:not|n['’]t|leaves? out|omits?|drops?|miss(?:es)?|lacks?)\b", re.IGNORECASE)
 ASKS_POSITION = re.compile(r"\b(?:positions?|stances?|views?|stand)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class OutletAnswer:
+    """One outlet's answer to the question: its best passages, and how likely they answer it."""
+
+    outlet: str
+    hits: list[NodeWithScore]
+    answered: float
 
 
 def _story(plan: Plan, library: Library) -> list[str]:
@@ -39,48 +55,111 @@ def _position(question: str, outlet: str) -> int:
     return min(spots, default=len(question))
 
 
-def _cells_answer(plan: Plan, claim: Claim, total: int) -> Answer:
-    """The claim's cells, counting as carrying it only the outlets that give the figures the question names
-    ("Which outlets say the dam would power 400,000 homes?"); the others' figures are listed beside."""
-    citations = [cite(n, c.article, c.unit.span.start, c.unit.span.end) for n, c in enumerate(claim.cells, 1)]
+def _outlets(library: Library, story: list[str]) -> dict[str, list[str]]:
+    """Outlet -> its articles in the story."""
+    articles = library.articles(story)
+    by_outlet: dict[str, list[str]] = {}
+    for article_id in story:
+        if article_id in articles:
+            by_outlet.setdefault(articles[article_id].outlet, []).append(article_id)
+    return by_outlet
+
+
+def _named(plan: Plan, everyone: dict[str, list[str]]) -> list[str]:
+    """The story's outlets the question names, in the order it names them."""
+    return sorted((o for o in plan.outlets if o in everyone), key=lambda o: _position(plan.question, o))
+
+
+def asked_outlets(plan: Plan, library: Library) -> dict[str, list[str]]:
+    """Outlet -> its articles, for each outlet the question is asked of: those it names, or every outlet of the
+    story."""
+    everyone = _outlets(library, _story(plan, library))
+    named = _named(plan, everyone)
+    return {outlet: everyone[outlet] for outlet in named} if named else everyone
+
+
+def ask_each(plan: Plan, library: Library, outlets: dict[str, list[str]]) -> list[OutletAnswer]:
+    """The question asked of each outlet's articles: its ranked passages and the decision's probability."""
+    actors = library.actors.names()
+    found = []
+    for outlet, article_ids in outlets.items():
+        hits = library.retrieval.retrieve(plan.searched, plan.top_k, article_ids)
+        found.append(OutletAnswer(outlet, hits, answered_probability(plan, hits, actors) if hits else 0.0))
+    return found
+
+
+def _line_up(plan: Plan, answers: list[OutletAnswer], library: Library, named: bool) -> Answer:
+    """Each answering outlet's best passage (a second one when the ranker rates it answering too), cited under
+    the outlet; a first line saying which outlets answer and which do not. When the question names figures
+    ("Which outlets say the dam would power 400,000 homes?"), an outlet whose passage gives other figures
+    does not count as answering; it is shown with its figures."""
+    answering = [a for a in answers if a.answered >= settings.ANSWERED_AT]
+    silent = [a.outlet for a in answers if a.answered < settings.ANSWERED_AT]
+    if not named:
+        answering = sorted(answering, key=lambda a: -a.answered)[: settings.VALUES_CITED]
     asked = NUMBER.findall(plan.question)
-    given = [c for c in citations if all(figure in c.text for figure in asked)]
-    marks = "".join(f"[{c.n}]" for c in given)
-    carrying = len({c.outlet for c in given})
-    share = f"All {total}" if carrying == total else f"{carrying} of {total}"
-    lines = [f"{share} outlets carry this claim. {marks}"]
-    others = [c for c in citations if c not in given]
+    chosen: list[NodeWithScore] = []
+    for outlet_answer in answering:
+        best, *others = outlet_answer.hits
+        chosen += [best] + [hit for hit in others[:1] if hit.node.metadata.get("answers", 0.0) >= settings.CITED_AT]
+    answered = cite_passages(plan, chosen, library)
+    by_outlet: dict[str, list[Citation]] = {}
+    for citation in answered.citations:
+        by_outlet.setdefault(citation.outlet, []).append(citation)
+    giving = [a.outlet for a in answering if all(f in " ".join(c.text for c in by_outlet[a.outlet]) for f in asked)]
+    listed = ", ".join(f"{outlet} " + "".join(f"[{c.n}]" for c in by_outlet[outlet]) for outlet in giving)
+    share = f"All {len(answers)}" if len(giving) == len(answers) else f"{len(giving)} of {len(answers)}"
+    lines = [f"{share} outlets answer this: {listed}." if giving else f"None of {len(answers)} outlets answers this."]
+    if silent and named:
+        lines[0] += " Not given by " + ", ".join(silent) + "."
+    elif silent:
+        lines[0] += f" The other {len(silent)} do not."
+    others = [a.outlet for a in answering if a.outlet not in giving]
     if others:
-        quoted = {c.n: ", ".join(f"“{n}”" for n in NUMBER.findall(c.text)) or "no figure" for c in others}
-        figures = "; ".join(f"{quoted[c.n]} in {c.outlet} [{c.n}]" for c in others)
-        lines.append(f"With other figures: {figures}.")
-    differences = claim.differences()
-    if differences:
-        lines.append("Where their accounts differ:")
-    else:
-        lines.append(f"Their accounts do not differ in stance, figures, names, hedges or attribution. {marks}")
-    for difference in differences:
-        # Each value cites the first outlet that has it ("“oppose” in A, B; “concerned” in C" -> [A][C]).
+        figures = [
+            f"{', '.join(f'“{n}”' for n in NUMBER.findall(c.text)) or 'no figure'} in {outlet} [{c.n}]"
+            for outlet in others
+            for c in by_outlet[outlet]
+        ]
+        lines.append(f"With other figures: {'; '.join(figures)}.")
+    lines += _differences([a.hits[0] for a in answers if a in answering], answered.citations, library)
+    answer_text = "\n".join([*lines, answered.answer])
+    return Answer(plan.question, answer_text, False, answered.citations, answered.attributions)
+
+
+def _differences(best: list[NodeWithScore], citations: list[Citation], library: Library) -> list[str]:
+    """How the outlets' best sentences differ (stance words, figures, people named, hedges, speakers, relays),
+    in the outlets' own words, each value citing the first outlet that has it."""
+    if len(best) < 2:
+        return []
+    views = {view.article.id: view for view in library.article_views([h.node.metadata["article_id"] for h in best])}
+    cells = []
+    for hit in best:
+        view = views[hit.node.metadata["article_id"]]
+        unit = next(u for u in view.units if u.unit == int(hit.node.metadata["unit"]))
+        cells.append(Cell(view.article, unit))
+    found = Claim(cells).differences()
+    lines = ["Where their accounts differ:"] if found else []
+    for difference in found:
         firsts = [next((c for c in citations if c.outlet in part), None) for part in difference.split("; ")]
         lines.append(f"- {difference} " + "".join(dict.fromkeys(f"[{c.n}]" for c in firsts if c)))
-    for citation in citations:
-        lines.append(f"{citation.outlet} ({citation.date}):")
-        lines.append("> " + citation.text.replace("\n", "\n> ") + f" [{citation.n}]")
-    return Answer(plan.question, "\n".join(lines), False, citations)
+    return lines
 
 
-def _only_in(plan: Plan, found: list[Claim], first: str, second: str, ours: set[str], theirs: set[str]) -> Answer:
-    """What the first outlet (or group) named carries that the second leaves out."""
-    mine = [c for c in found if ours & set(c.outlets) and not theirs & set(c.outlets)]
-    if not mine:
-        return abstention(plan.question, f"{first} carries no claim that is missing from {second}.")
-    citations: list[Citation] = []
-    lines = [f"{first} carries {len(mine)} claim(s) missing from {second}:"]
-    for claim in mine:
-        cell = next(c for c in claim.cells if c.article.outlet in ours)
-        citations.append(cite(len(citations) + 1, cell.article, cell.unit.span.start, cell.unit.span.end))
-        lines.append("> " + citations[-1].text.replace("\n", "\n> ") + f" [{citations[-1].n}]")
-    return Answer(plan.question, "\n".join(lines), False, citations)
+def _only_in(plan: Plan, library: Library, first: list[str], second: list[str], names: tuple[str, str]) -> Answer:
+    """What the first outlet (or group) reports that the second leaves out, most relevant to the question first:
+    its passages ranked for the question, less those whose claim the second carries too."""
+    found = claims(library.article_views([*first, *second]))
+    only_first = [c for c in found if not any(cell.article.id in second for cell in c.cells)]
+    mine = {(cell.article.id, cell.unit.unit) for claim in only_first for cell in claim.cells}
+    ranked = library.retrieval.retrieve(plan.searched, settings.RELEVANCE_CANDIDATES, first)
+    hits = [hit for hit in ranked if (hit.node.metadata["article_id"], int(hit.node.metadata["unit"])) in mine]
+    if not hits:
+        return abstention(plan.question, f"{names[0]} carries no claim that is missing from {names[1]}.")
+    answered = cite_passages(plan, hits[: settings.MAX_CITED], library)
+    shown = "" if len(only_first) <= len(answered.citations) else ", the most relevant first"
+    lead = f"{names[0]} carries {len(only_first)} claim(s) missing from {names[1]}{shown}:"
+    return Answer(plan.question, f"{lead}\n{answered.answer}", False, answered.citations, answered.attributions)
 
 
 def _evidence_of(actor: str, rows: list[ActorRow]) -> Evidence | None:
@@ -128,31 +207,26 @@ def answer(plan: Plan, library: Library) -> Answer | None:
     if not story:
         return None
     if len(story) == 1:
+        hits = library.retrieval.retrieve(plan.searched, plan.top_k, story)
+        reason = unanswered_reason(plan, hits, library.actors.names())
+        if reason:
+            return abstention(plan.question, reason)
         outlet = library.articles(story)[story[0]].outlet
         lead = f"Only {outlet} among the indexed outlets reports this story; there is no other account to compare."
-        return compose(plan, library.retrieval.retrieve(plan.searched, plan.top_k, story), library, lead)
+        return compose(plan, hits, library, lead)
     if len(plan.actors) == 1 and ASKS_POSITION.search(plan.question) and not plan.outlets:
         return _actor_positions(plan, library, story)
-    views = library.article_views(story)
-    found = claims(views)
-    named = list(plan.outlets)
+    everyone = _outlets(library, story)
+    named = _named(plan, everyone)
     if LEAVES_OUT.search(plan.question) and len(plan.groups) == 1:
         group, members = next(iter(plan.groups.items()))
-        everyone = {view.article.outlet for view in views}
-        return _only_in(
-            plan, found, f"The {group} coverage", "the other outlets", set(members), everyone - set(members)
-        )
+        ours = [a for outlet in members for a in everyone.get(outlet, [])]
+        theirs = [a for outlet, ids in everyone.items() if outlet not in members for a in ids]
+        return _only_in(plan, library, ours, theirs, (f"The {group} coverage", "the other outlets"))
     if len(named) == 2 and LEAVES_OUT.search(plan.question):
-        first, second = sorted(named, key=lambda outlet: _position(plan.question, outlet))
-        return _only_in(plan, found, first, second, {first}, {second})
-    hits = library.retrieval.retrieve(plan.searched, plan.top_k, story)
-    reason = unworded_reason(plan, hits, library.actors.names(), settings.STORY_RECALL)
-    if reason:
-        return abstention(plan.question, reason)
-    # Of the best passages' claims, the one most outlets carry: the question asks across outlets.
-    units = [
-        (hit.node.metadata["article_id"], int(hit.node.metadata["unit"])) for hit in hits[: settings.CLAIMS_CONSIDERED]
-    ]
-    candidates = [c for c in found if any((cell.article.id, cell.unit.unit) in units for cell in c.cells)]
-    claim = max(candidates, key=lambda c: len(c.cells))
-    return _cells_answer(plan, claim, len({view.article.outlet for view in views}))
+        return _only_in(plan, library, everyone[named[0]], everyone[named[1]], (named[0], named[1]))
+    answers = ask_each(plan, library, {o: everyone[o] for o in named} if named else everyone)
+    if not any(a.answered >= settings.ANSWERED_AT for a in answers):
+        best = max(answers, key=lambda a: a.answered)
+        return abstention(plan.question, unanswered_reason(plan, best.hits, library.actors.names()) or "")
+    return _line_up(plan, answers, library, named=bool(named))
