@@ -35,6 +35,13 @@ SEED_ARTICLE = DEFAULT_CORPUS / "mna-2025-02-01-eu-divided-over-western-troops.m
 SEED_ID = "mna-2025-02-01-eu-divided-over-western-troops"
 CONTRACT_KEYS = {"question", "answer", "abstained", "citations", "attributions"}
 CITATION_KEYS = {"n", "article_id", "outlet", "start", "end", "text"}
+# Questions the articles leave unanswered that the fitted answerability decision still answers: kept as known
+# failures, so that a decision that gets them right shows (strict: passing fails the mark).
+ABSTENTION_MISSED = pytest.mark.xfail(
+    reason="the fitted decision weighs a missing answer type or missing words against a passage the relevance model "
+    "rates high, and answers (rag/models/answer_decision/README.md, Limits)",
+    strict=True,
+)
 
 
 def free_port() -> int:

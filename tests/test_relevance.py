@@ -15,7 +15,7 @@ from rag.engine import Engine
 from rag.evaluation.answer_selection import Candidate, Question, clean, map_mrr, read_questions
 from rag.index.postprocessors import AskedActorsCovered, leaning_on
 from rag.models.relevance import relevance_model
-from tests.conftest import make_engine, run_cli
+from tests.conftest import ABSTENTION_MISSED, make_engine, run_cli
 
 DUNMERE = Path("eval/fixtures/dunmere")
 WIKIQA = (
@@ -131,6 +131,7 @@ def test_a_question_about_when_something_was_said_is_answered_by_the_date_of_say
         assert not answer.abstained and date in answer.answer.splitlines()[0], answer.answer
 
 
+@ABSTENTION_MISSED
 def test_the_related_fact_the_articles_do_not_hold_is_not_answered(dunmere_engine: Engine) -> None:
     assert dunmere_engine.ask("How much will the Dunmere dam cost?").abstained
     assert dunmere_engine.ask("Who won the Ostrian election?").abstained

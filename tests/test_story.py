@@ -16,7 +16,7 @@ from rag.engine import Engine
 from rag.question.plan import outlets_named
 from rag.question.verify import verify
 from rag.store.catalog import Outlets
-from tests.conftest import make_engine, run_cli
+from tests.conftest import ABSTENTION_MISSED, make_engine, run_cli
 
 DUNMERE = Path("eval/fixtures/dunmere")
 FESTIVAL = "coast-herald-lantern-festival"
@@ -131,6 +131,7 @@ def test_the_chat_answers_questions_about_outlets(dunmere_engine: Engine, questi
         )
 
 
+@ABSTENTION_MISSED
 def test_an_outlet_question_the_story_does_not_answer_abstains(dunmere_engine: Engine) -> None:
     assert dunmere_engine.ask("Do the outlets agree on who won the Ostrian election?").abstained
 

@@ -259,9 +259,26 @@ def leave_one_out(all_stories: list[Story], found: list[Example]) -> dict:
         scores[story.name] = {
             "correct": sum(right.values()) / sum(total.values()),
             "by_kind": {kind: right[kind] / total[kind] for kind in total},
+            "hit@1": first_hits([e for e in found if e.story == story.name], ranker),
         }
         print(f"{story.name}: {json.dumps(scores[story.name])}", file=sys.stderr, flush=True)
     return scores
+
+
+def first_hits(held_out: list[Example], ranker: LinearModel) -> dict[str, float]:
+    """On the answerable questions with evidence (asked of one story, or of one outlet), how often the passage
+    ranked first holds it, among the candidates the relevance model reads, ordered by the bi-encoder's cosine,
+    by the relevance model, and by the answer ranker."""
+    rows = [e for e in held_out if e.answerable and e.row["evidence"]]
+    orders = {
+        "cosine": lambda signals: signals["cosine"],
+        "relevance": lambda signals: signals["relevance"],
+        "answer ranker": ranker.logit,
+    }
+    return {
+        name: sum(max(e.passages, key=lambda p: order(p[0]))[1] for e in rows) / max(1, len(rows))
+        for name, order in orders.items()
+    }
 
 
 def write(folder: Path, ranker: LinearModel, decision: LinearModel, record: dict) -> None:

@@ -51,8 +51,8 @@ def speaker_line(n: int, attribution: Attribution, cited_start: int, cited_end: 
 
 def choose_passages(plan: Plan, hits: list[NodeWithScore], max_cited: int, actors: ActorNames) -> list[NodeWithScore]:
     """The best passage, then those naming an actor the chosen ones leave out, then the others the answer
-    ranker rates as answering (`CITED_AT`), one of each article not cited yet first (so outlets that differ
-    are all shown: up to `VALUES_CITED` for a question asking for a value), in rank order.
+    ranker rates as answering (`CITED_AT`) in rank order; for a question asking for a value, one of each article
+    not cited yet first, up to `VALUES_CITED` (so outlets that differ are all shown).
 
     "Compare Peskov and Miroshnik" needs one passage per name even when the second scores lower.
     """
@@ -72,9 +72,9 @@ def choose_passages(plan: Plan, hits: list[NodeWithScore], max_cited: int, actor
             covered |= named
     answering = [hit for hit in hits[1:] if hit not in chosen and answers(hit) >= settings.CITED_AT]
     cited_articles = {hit.node.metadata["article_id"] for hit in chosen}
-    for hit in answering:
+    for hit in answering if plan.expects else []:
         article_id = hit.node.metadata["article_id"]
-        if article_id not in cited_articles and len(chosen) < (settings.VALUES_CITED if plan.expects else max_cited):
+        if article_id not in cited_articles and len(chosen) < settings.VALUES_CITED:
             chosen.append(hit)
             cited_articles.add(article_id)
     for hit in answering:
@@ -130,7 +130,7 @@ def cite_passages(plan: Plan, chosen: list[NodeWithScore], library: Library, lea
             n = len(citations) + 1
             citation = cite(n, article, int(hit.node.metadata["start"]), int(hit.node.metadata["end"]))
             citations.append(citation)
-            if answers(hit) >= settings.CITED_AT:
+            if answers(hit) >= settings.PHRASE_AT:
                 answering.append(citation)
             lines.append("> " + citation.text.replace("\n", "\n> ") + f" [{n}]")
             for attribution in attributions.get((article_id, int(hit.node.metadata["unit"])), []):
