@@ -290,6 +290,25 @@ def test_an_answer_across_outlets_opens_its_story_in_the_compare_tab(browser: Br
     context.close()
 
 
+def test_the_sources_panel_says_what_will_appear_there_before_any_question(browser: Browser, story_url: str) -> None:
+    page = open_page(browser, story_url)
+    assert "The passages an answer cites are listed here" in page.inner_text("#article-view")
+    page.context.close()
+
+
+def test_the_compare_tab_still_works_after_an_answer_from_one_outlet(browser: Browser, story_url: str) -> None:
+    page = open_page(browser, story_url)
+    reply = ask(page, "How big a crowd did the lantern festival draw?")
+    assert "Coast Herald" in reply and "60,000" in reply
+    page.get_by_role("tab", name="Compare").click()
+    page.click("#story-pick input")
+    page.get_by_role("option").filter(has_text="Coast Herald").first.click()
+    page.click("#show-story")
+    page.wait_for_selector("#story-view table.story", timeout=15_000)
+    assert page.get_by_text("Error", exact=True).count() == 0, "an error badge on the page"
+    page.context.close()
+
+
 def test_with_a_language_model_the_page_shows_verified_prose_and_its_passage(
     browser: Browser, page_engine: Engine
 ) -> None:

@@ -155,6 +155,57 @@ def test_on_a_phone_asking_keeps_the_answer_in_view_and_a_mark_opens_the_passage
     page.wait_for_function(IN_VIEWPORT, arg=PASSAGE, timeout=5_000)
 
 
+# The top of the last message is inside the chat box as scrolled, and on the screen.
+FIRST_LINE_SHOWN = """() => {
+  const messages = document.querySelectorAll('#chat .message');
+  const top = messages[messages.length - 1].getBoundingClientRect().top;
+  const box = document.querySelector('#chat .bubble-wrap').getBoundingClientRect();
+  return top >= box.top - 2 && top < box.bottom - 20 && top >= -2 && top < window.innerHeight - 20;
+}"""
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_after_a_long_answer_its_first_line_is_in_view(size: str, request: pytest.FixtureRequest) -> None:
+    page = request.getfixturevalue(size)
+    reply = ask(page, "Do the outlets agree on whether Karsa and Velmar oppose the dam?")
+    assert reply.startswith("All 5 outlets answer this") and len(reply) > 1500, "not a long answer"
+    page.wait_for_function(FIRST_LINE_SHOWN, timeout=5_000)
+
+
+# The widths of the visible cells of a table (or of its cards), and of the widest word each holds.
+CELL_WIDTHS = """s => [...document.querySelectorAll(s + ' td, ' + s + ' th')].filter(c => c.offsetWidth > 0).map(c => {
+  const words = c.innerText.split(/\\s+/).filter(w => w.length > 2);
+  const probe = document.createElement('span');
+  probe.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap';
+  probe.style.font = getComputedStyle(c).font;
+  document.body.appendChild(probe);
+  const widest = Math.max(0, ...words.map(w => { probe.textContent = w; return probe.offsetWidth; }));
+  probe.remove();
+  return [c.clientWidth, widest];
+})"""
+
+
+def test_on_a_phone_the_story_matrix_reads_as_cards_with_no_word_cut(phone: Page) -> None:
+    page = phone
+    page.get_by_role("tab", name="Compare").tap()
+    pick(page, "#story-pick", "Coast Herald")
+    page.click("#show-story")
+    page.wait_for_selector("#story-view table.story")
+    cells = page.evaluate(CELL_WIDTHS, "#story-view table.story")
+    assert cells and all(width >= max(200, widest) for width, widest in cells), cells
+    assert page.locator("#story-view td.carries").first.evaluate("e => getComputedStyle(e, '::before').content")
+    height = page.locator("#story-view").bounding_box()["height"]
+    assert height < 6 * 844, f"the matrix is {height:.0f} px tall"
+
+
+def test_on_a_phone_no_column_of_the_speaker_table_is_narrower_than_its_words(phone: Page) -> None:
+    page = phone
+    page.get_by_role("tab", name="Who said what").tap()
+    page.wait_for_selector("#who-table thead th")
+    headers = page.evaluate(CELL_WIDTHS, "#who-table thead")
+    assert len(headers) == 6 and all(width >= widest for width, widest in headers), headers
+
+
 def test_follow_ups_keep_the_previous_question_and_change_one_slot(desktop: Page) -> None:
     ask(desktop, "How many residents would have to be moved, according to the Coast Herald?")
     reply = ask(desktop, "And Karsa Today?")

@@ -106,7 +106,10 @@ def test_story_command(dunmere_engine: Engine) -> None:
             "Do the outlets agree on whether Karsa and Velmar oppose the dam?",
             ["All 5 outlets answer this", "stance: “oppose” in The Ostrian Ledger, Coast Herald, Karsa Today"],
         ),
-        ("Which outlets call the site Dunmore?", ["1 of 5 outlets answer this: Coast Herald [1]. The other 4 do not."]),
+        (
+            "Which outlets call the site Dunmore?",
+            ["1 of 5 outlets answer this: Coast Herald [1]", "The other 4 do not."],
+        ),
         (
             "What does the Ledger report include that Karsa Today leaves out?",
             ["The Ostrian Ledger carries 2 claim(s) missing from Karsa Today"],

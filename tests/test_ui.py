@@ -58,7 +58,8 @@ def test_the_api_and_the_passage_box_give_exact_text_not_html_entities(page_url:
 def test_page_shows_errors_as_messages(page_url: str) -> None:
     shown = asked(Client(page_url, verbose=False), "   ")
     assert shown["chat"][-1]["content"][0]["text"] == "⚠ The question is empty."
-    assert shown["article_view"] == "" and shown["answer_json"] == {"error": "The question is empty."}
+    assert "cited" not in shown["article_view"] and shown["answer_json"] == {"error": "The question is empty."}
+    assert "The passages an answer cites are listed here" in shown["article_view"]
 
 
 def test_a_read_only_page_refuses_corpus_changes(seeded_engine: Engine) -> None:

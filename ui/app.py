@@ -99,8 +99,8 @@ def build(engine: Engine, read_only: bool = False, llm: LLMSpec | None = None) -
             """An answer citing several outlets of one story opens that story in the Compare tab."""
             cited = {c["article_id"] for c in state.get("citations", [])}
             chosen = next((value for _, value in choices if len(cited) > 1 and cited <= set(value.split(","))), None)
-            if chosen is None:
-                return {}
+            if chosen is None:  # an answer from one outlet leaves the Compare tab as it was
+                return {compare.story_pick: gr.skip(), compare.story_view: gr.skip()}
             return {compare.story_pick: gr.Dropdown(value=chosen), compare.story_view: show_story(engine, chosen)}
 
         # What `refreshed` updates, in the order of the API's outputs (CORPUS_API_OUTPUTS).

@@ -60,6 +60,26 @@ SHOW_PASSAGE = (
     "() => setTimeout(() => { window.ragShowPassage?.(window.ragMovePage); window.ragMovePage = false; }, 50)"
 )
 CHOSEN_BY_READER = "() => { window.ragMovePage = true; }"
+# A new answer opens at its first line (the answer phrase), in the chat box and on the page: the chat does not
+# follow the answer to its end (`autoscroll=False`); once it is complete, the box scrolls to its start, and the
+# page only as far as needed to show the box.
+SHOW_ANSWER_START = """
+() => setTimeout(() => {
+  const messages = document.querySelectorAll('#chat .message');
+  const last = messages[messages.length - 1];
+  if (!last) return;
+  const box = last.closest('.bubble-wrap');
+  if (box) box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top;
+  const chat = document.querySelector('#chat');
+  const shown = chat.getBoundingClientRect();
+  if (shown.top < 0 || shown.bottom > window.innerHeight) chat.scrollIntoView({block: 'nearest'});
+}, 100)
+"""
+# What the Sources panel says while no citation is shown.
+SOURCES_HINT = (
+    '<p class="sources-hint">The passages an answer cites are listed here; choose one, or click an [n] in the '
+    "answer, to see it highlighted in its article.</p>"
+)
 # What the `/ask` API returns, in order (the states are not part of it).
 ASK_API_OUTPUTS = ("chat", "question", "citations", "article_view", "passage", "answer_json")
 
@@ -131,7 +151,9 @@ def ask_tab(engine: Engine, llm: LLMSpec | None, initial: list[CatalogEntry]) ->
         with gr.Column(scale=3):
             # No copy button here: the chat shows escaped HTML; exact text is copied from the passage box. No
             # label either: on a phone it sat over the answer's first line.
-            chat = gr.Chatbot(show_label=False, render_markdown=False, height=400, elem_id="chat", buttons=[])
+            chat = gr.Chatbot(
+                show_label=False, render_markdown=False, height=400, elem_id="chat", buttons=[], autoscroll=False
+            )
             question = gr.Textbox(label="Question", placeholder="Who told The Times that …?", elem_id="question")
             with gr.Row():
                 send = gr.Button("Ask", variant="primary", elem_id="ask")
@@ -160,13 +182,13 @@ def ask_tab(engine: Engine, llm: LLMSpec | None, initial: list[CatalogEntry]) ->
             passage = gr.Textbox(
                 label="Cited passage (exact text)", interactive=False, buttons=["copy"], elem_id="passage"
             )
-            view = gr.HTML(elem_id="article-view")
+            view = gr.HTML(SOURCES_HINT, elem_id="article-view")
             exact = gr.JSON(visible=False, elem_id="answer-json")
 
     def show_citation(label: str | None, state: dict) -> tuple[str, str]:
         """The article with the cited passage highlighted (HTML, escaped), and the passage as exact text."""
         if not label or not state:
-            return "", ""
+            return SOURCES_HINT, ""
         citation = next(Citation(**c) for c in state["citations"] if label.startswith(f"[{c['n']}] "))
         article = engine.article(citation.article_id)
         if article is None:
@@ -191,7 +213,7 @@ def ask_tab(engine: Engine, llm: LLMSpec | None, initial: list[CatalogEntry]) ->
                 chat: [*history, {"role": "assistant", "content": shown}],
                 question: "",
                 picker: gr.Radio(choices=[], value=None),
-                view: "",
+                view: SOURCES_HINT,
                 answer_state: {},
                 passage: "",
                 exact: {},
@@ -232,7 +254,7 @@ def ask_tab(engine: Engine, llm: LLMSpec | None, initial: list[CatalogEntry]) ->
             chat: [],
             question: "",
             picker: gr.Radio(choices=[], value=None),
-            view: "",
+            view: SOURCES_HINT,
             answer_state: {},
             asked_state: [],
             passage: "",
@@ -245,6 +267,8 @@ def ask_tab(engine: Engine, llm: LLMSpec | None, initial: list[CatalogEntry]) ->
         send.click(ask, inputs, outputs, api_name="ask"),
         question.submit(ask, inputs, outputs, api_name="ask_on_enter"),
     ]
+    for event in asked:
+        event.then(None, None, None, js=SHOW_ANSWER_START)
     clear.click(new_conversation, None, outputs, api_name=False)
     chat.clear(new_conversation, None, outputs, api_name=False)
     picker.input(None, None, None, js=CHOSEN_BY_READER)

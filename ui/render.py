@@ -28,14 +28,24 @@ CSS = """
 .cue { color: #b91c1c; font-style: italic; font-weight: 700; }
 .content { text-decoration: underline dotted #15803d 2px; }
 table.compare td, table.compare th { border: 1px solid #ddd; padding: 4px 8px; vertical-align: top; }
-table.story { table-layout: fixed; width: 100%; }
-table.story th.claim { width: 34%; }
-table.story th.outlet { font-size: 0.8em; overflow-wrap: break-word; hyphens: auto; }
-table.story td.carries { font-size: 0.85em; overflow-wrap: break-word; hyphens: auto; }
+.story-scroll { overflow-x: auto; }
+table.story { width: 100%; }
+table.story th.claim { min-width: 22em; }
+table.story th.outlet, table.story td.carries { min-width: 6em; font-size: 0.85em; }
+table.story th.outlet { font-size: 0.8em; }
 table.story summary { cursor: pointer; }
 table.story ul { margin: 0.3em 0; padding-left: 1.2em; font-size: 0.9em; }
 table.story mark { background: #fde68a; }
 table.story td.absent { color: #9ca3af; text-align: center; }
+/* On a phone the matrix reads as cards: a claim, then each outlet that carries it, named. */
+@media (max-width: 640px) {
+  table.story, table.story tbody, table.story tr, table.story td { display: block; min-width: 0; }
+  table.story tr:first-child, table.story td.absent { display: none; }
+  table.story tr { border: 1px solid #ddd; margin-bottom: 0.8em; }
+  table.story td.carries::before { content: attr(data-outlet) ": "; font-weight: 600; }
+  /* The speaker table keeps its rows and scrolls sideways rather than squeeze a column below a word. */
+  #who-table table { min-width: 64em; }
+}
 """
 
 
@@ -169,15 +179,16 @@ def _marked(text: str, marks: list[str]) -> str:
 MARKS_PER_CELL = 3  # a dozen outlets' columns stay a few lines tall; the row opens to every sentence
 
 
-def _outlet_cell(cells: list[dict[str, Any]]) -> str:
-    """One outlet's cell: the first words it puts differently, marked, or ✓; its exact sentences on hover."""
+def _outlet_cell(outlet: str, cells: list[dict[str, Any]]) -> str:
+    """One outlet's cell: the first words it puts differently, marked, or ✓; its exact sentences on hover; the
+    outlet's name beside it where the matrix reads as cards (a phone)."""
     if not cells:
         return "<td class='absent'>—</td>"
     marks = list(dict.fromkeys(mark for cell in cells for mark in cell["marks"]))
     shown = ", ".join(f"<mark>{escape(mark)}</mark>" for mark in marks[:MARKS_PER_CELL]) or "✓"
     more = f" <small>+{len(marks) - MARKS_PER_CELL}</small>" if len(marks) > MARKS_PER_CELL else ""
     title = escape(" / ".join(cell["text"] for cell in cells), quote=True)
-    return f"<td class='carries' title=\"{title}\">{shown}{more}</td>"
+    return f'<td class=\'carries\' data-outlet="{escape(outlet, quote=True)}" title="{title}">{shown}{more}</td>'
 
 
 def story_html(matrix: dict[str, Any]) -> str:
@@ -203,12 +214,11 @@ def story_html(matrix: dict[str, Any]) -> str:
         notes = "".join(f"<li>{escape(d)}</li>" for d in claim["differences"])
         opening = _marked(first["text"], first["marks"])
         summary = f"{len(by_article)} of {len(articles)} · {escape(first['outlet'])}: {opening}"
-        row = "".join(_outlet_cell(by_article.get(a["id"], [])) for a in articles)
+        row = "".join(_outlet_cell(a["outlet"], by_article.get(a["id"], [])) for a in articles)
         rows.append(
             f"<tr><td class='claim'><details><summary>{summary}</summary><ul>{sentences}</ul>"
             f"<ul class='differences'>{notes}</ul></details></td>{row}</tr>"
         )
     spellings = "".join(f"<li>{escape(s)}</li>" for s in matrix["spellings"])
-    return f"<table class='compare story'><tr><th class='claim'>claim</th>{head}</tr>{''.join(rows)}</table>" + (
-        f"<p>Spellings:</p><ul>{spellings}</ul>" if spellings else ""
-    )
+    table = f"<table class='compare story'><tr><th class='claim'>claim</th>{head}</tr>{''.join(rows)}</table>"
+    return f"<div class='story-scroll'>{table}</div>" + (f"<p>Spellings:</p><ul>{spellings}</ul>" if spellings else "")

@@ -65,7 +65,7 @@ def who_tab(engine: Engine, initial: list[CatalogEntry]) -> WhoTab:
             interactive=False,
             elem_id="who-table",
             wrap=True,
-            column_widths=["14%", "18%", "9%", "5%", "10%", "44%"],
+            column_widths=["14%", "18%", "9%", "6%", "10%", "43%"],
         )
 
     def shown(article_id: str | None, text: str) -> dict[Any, Any]:

@@ -130,7 +130,7 @@ def cite_passages(plan: Plan, chosen: list[NodeWithScore], library: Library, lea
             n = len(citations) + 1
             citation = cite(n, article, int(hit.node.metadata["start"]), int(hit.node.metadata["end"]))
             citations.append(citation)
-            if answers(hit) >= settings.PHRASE_AT:
+            if answers(hit) >= settings.ANSWERING_AT:
                 answering.append(citation)
             lines.append("> " + citation.text.replace("\n", "\n> ") + f" [{n}]")
             for attribution in attributions.get((article_id, int(hit.node.metadata["unit"])), []):

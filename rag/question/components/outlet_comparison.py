@@ -101,7 +101,7 @@ def _line_up(plan: Plan, answers: list[OutletAnswer], library: Library, named: b
     chosen: list[NodeWithScore] = []
     for outlet_answer in answering:
         best, *others = outlet_answer.hits
-        chosen += [best] + [hit for hit in others[:1] if hit.node.metadata.get("answers", 0.0) >= settings.CITED_AT]
+        chosen += [best] + [hit for hit in others[:1] if hit.node.metadata.get("answers", 0.0) >= settings.ANSWERING_AT]
     answered = cite_passages(plan, chosen, library)
     by_outlet: dict[str, list[Citation]] = {}
     for citation in answered.citations:
