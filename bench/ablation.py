@@ -77,7 +77,7 @@ def stage_answerer(engine: Engine, dense: bool, lexical: bool, rerank: str, deci
         retrieval = library.retrieval
         pipeline = retrieval.pipeline(plan.top_k, plan.scope, dense=dense, lexical=lexical, rerank=rerank)
         hits = pipeline.retrieve(retrieval.query(plan.searched)) if pipeline else []
-        reason = unanswered_reason(plan, hits, library.actors.names()) if decided else None
+        reason = unanswered_reason(plan, hits, library) if decided else None
         if reason or not hits:
             return abstention(question, reason or "No passage found.")
         return cite_passages(replace(plan, expects=None), hits[: settings.MAX_CITED], library)

@@ -469,6 +469,8 @@ def cmd_story(args: argparse.Namespace) -> int:
         outlets = [a["outlet"] for a in matrix["articles"]]
         listed = ", ".join(a["outlet"] + (f" [{a['group']}]" if a["group"] else "") for a in matrix["articles"])
         print(f"story {number}: {len(matrix['claims'])} claims across {len(outlets)} outlets ({listed})")
+        for group in matrix["same_text"]:
+            print(f"  run the same text, counted once: {', '.join(group)}")
         for claim in matrix["claims"]:
             print(f"\n  carried by {len(claim['outlets'])} of {len(outlets)}: {', '.join(claim['outlets'])}")
             for cell in claim["cells"]:

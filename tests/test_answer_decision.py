@@ -36,7 +36,7 @@ def test_the_shipped_models_read_what_the_pipeline_measures() -> None:
     plan = Plan("What was said?", "fact", words=frozenset({"said"}))
     from rag.actors.names import ActorNames
 
-    assert set(decision_model("question").features) <= set(question_signals(plan, hits, ActorNames([])))
+    assert set(decision_model("question").features) <= set(question_signals(plan, hits, ActorNames([]), set()))
 
 
 def test_the_answer_ranker_orders_candidates_by_its_model() -> None:

@@ -120,6 +120,10 @@ class MemoryLibrary:
     def articles_about(self, question: str, top_k: int) -> set[str]:
         return {self.article.id}
 
+    def unknown_words(self, stems: frozenset[str]) -> set[str]:
+        held = set().union(*(content_terms(c.text) for c in self.chunks))
+        return set(stems) - held
+
     def passage(self, article_id: str, unit: int) -> NodeWithScore | None:
         chunk = next((c for c in self.chunks if c.index == unit), None)
         if chunk is None or article_id != self.article.id:

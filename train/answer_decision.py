@@ -88,6 +88,7 @@ class Example:
     decision: list[tuple[dict[str, float], NodeWithScore]]  # (signals, hit) of the passages the decision reads
     plan: Plan
     actors: ActorNames
+    unknown: set[str]  # the plan's words no article of the story holds
     answerable: bool
 
 
@@ -182,6 +183,7 @@ def examples(story: Story, borrowed: list[str], rng: random.Random) -> list[Exam
                         list(zip(signals, hits, strict=True)),
                         asked_plan,
                         library.actors.names(),
+                        library.retrieval.unknown_words(asked_plan.words),
                         answerable and (len(decided) == 1 or any(labels)),
                     )
                 )
@@ -222,7 +224,7 @@ def fit_decision(chosen: list[Example], ranker: LinearModel, public: set[str]) -
     """The decision, on every question but those of public data, its passages ordered by the given ranker;
     answerable and unanswerable questions weigh alike."""
     chosen = [e for e in chosen if e.story not in public]
-    rows = [question_signals(e.plan, ranked(e, ranker), e.actors) for e in chosen]
+    rows = [question_signals(e.plan, ranked(e, ranker), e.actors, e.unknown) for e in chosen]
     return fit(list(rows[0]), rows, [e.answerable for e in chosen], balanced=True)
 
 

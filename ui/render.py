@@ -220,5 +220,8 @@ def story_html(matrix: dict[str, Any]) -> str:
             f"<ul class='differences'>{notes}</ul></details></td>{row}</tr>"
         )
     spellings = "".join(f"<li>{escape(s)}</li>" for s in matrix["spellings"])
+    same = "".join(f"<li>{escape(', '.join(group))}</li>" for group in matrix["same_text"])
+    same = f"<p>These outlets run the same text (counted once):</p><ul class='same-text'>{same}</ul>" if same else ""
     table = f"<table class='compare story'><tr><th class='claim'>claim</th>{head}</tr>{''.join(rows)}</table>"
-    return f"<div class='story-scroll'>{table}</div>" + (f"<p>Spellings:</p><ul>{spellings}</ul>" if spellings else "")
+    spelled = f"<p>Spellings:</p><ul>{spellings}</ul>" if spellings else ""
+    return f"{same}<div class='story-scroll'>{table}</div>{spelled}"

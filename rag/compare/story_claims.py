@@ -26,6 +26,7 @@ from rag.attribution.extract import nlp
 from rag.attribution.spans import Span
 from rag.compare.article_pairs import ArticleView, UnitView, edit_distance
 from rag.compare.stance_words import stance_hits
+from rag.compare.wire_copy import same_text_groups
 from rag.ingest.articles import Article
 from rag.models.same_claim import same_claim
 
@@ -138,18 +139,24 @@ def stance_words(cell: Cell) -> str:
 
 
 def numbers(cell: Cell) -> str:
-    return _quoted(NUMBER.findall(cell.text))
+    """The figures of a sentence, as digits: of its counts, amounts, quantities and shares, never of a date, a
+    clock time or an ordinal ("2029", "9 a.m." and "21st" are not figures to compare); "About 3,000" and "Some
+    3,000" give the same figure."""
+    return _quoted([n for label, text in _entities(cell.text) if label in FIGURES for n in NUMBER.findall(text)])
 
 
 def people(cell: Cell) -> str:
-    return _quoted(list(_people_named(cell.text)))
+    return _quoted([text for label, text in _entities(cell.text) if label == "PERSON"])
+
+
+FIGURES = ("CARDINAL", "QUANTITY", "MONEY", "PERCENT")
 
 
 @lru_cache(maxsize=20_000)
-def _people_named(text: str) -> tuple[str, ...]:
-    """People spaCy's recogniser finds in a sentence: parsed once per sentence, since a story's claims are
-    compared again for each question about it."""
-    return tuple(e.text for e in nlp()(text).ents if e.label_ == "PERSON")
+def _entities(text: str) -> tuple[tuple[str, str], ...]:
+    """(label, text) of the entities spaCy's recogniser finds in a sentence: parsed once per sentence, since a
+    story's claims are compared again for each question about it."""
+    return tuple((e.label_, e.text) for e in nlp()(text).ents)
 
 
 def hedges(cell: Cell) -> str:
@@ -283,6 +290,7 @@ def claims(views: list[ArticleView]) -> list[Claim]:
 def story_matrix(views: list[ArticleView]) -> dict:
     found = claims(views)
     return {
+        "same_text": same_text_groups(views),
         "articles": [
             {"id": v.article.id, "outlet": v.article.outlet, "group": v.article.outlet_group, "date": v.article.date}
             for v in views

@@ -27,6 +27,7 @@ STAMP = "covers.json"
 TOKENISER_VERSION = 2
 UNIT_IDS = "unit_ids.npy"  # beside the bm25s files: the Chroma id of each indexed unit (UTF-8), in index order
 STEMMER = Stemmer.Stemmer("english")
+STOP_STEMS = frozenset(STEMMER.stemWords(sorted(bm25s.stopwords.STOPWORDS_EN)))
 StoredUnit = tuple[str, str, dict]  # (Chroma id, text, metadata) of a unit as the store holds it
 
 
@@ -58,6 +59,10 @@ class UnitBM25Retriever(BaseRetriever):
         bm25 = bm25s.BM25()
         bm25.index(bm25s.tokenization.Tokenized(indexed, tokenizer.get_vocab_dict()), show_progress=False)
         return cls(bm25, np.array(unit_ids, dtype=bytes), fetch)
+
+    def known(self, stems: Iterable[str]) -> set[str]:
+        """The stems some indexed unit holds."""
+        return {stem for stem in stems if stem in self._bm25.vocab_dict}
 
     def save(self, folder: Path) -> None:
         self._bm25.save(str(folder), show_progress=False)
@@ -127,6 +132,7 @@ class LexicalIndex:
         self._folder = folder
         self._main_hashes: dict[str, str] | None = None
         self._main: UnitBM25Retriever | None = None
+        self._delta: UnitBM25Retriever | None = None
         self._delta_hashes: dict[str, str] = {}
         self._retriever: BaseRetriever | None = None
         self._serves: dict[str, str] | None = None  # the catalog map `_retriever` was made for
@@ -139,6 +145,14 @@ class LexicalIndex:
                 self._refresh(committed)
                 self._serves = committed
             return self._retriever
+
+    def unknown(self, committed: dict[str, str], stems: set[str]) -> set[str]:
+        """Those of a question's word stems that no committed unit holds (BM25's own stopwords are not looked
+        for). Units of replaced versions still in the main index count: a word they held is rarely gone."""
+        self.retriever(committed)
+        shards = [shard for shard in (self._main, self._delta) if shard is not None]
+        looked_for = stems - STOP_STEMS
+        return looked_for - set().union(*(shard.known(looked_for) for shard in shards))
 
     def _load(self) -> None:
         """The saved main index and the catalog map it covers, when there is one that reads (one of an older
@@ -180,6 +194,7 @@ class LexicalIndex:
             if self._main is not None:
                 self._save(self._main, committed)
             self._main_hashes, self._delta_hashes, self._retriever = dict(committed), {}, self._main
+            self._delta = None
             return
         changed = {a: committed[a] for a in changes if a in committed}
         if changed != self._delta_hashes:
@@ -188,7 +203,7 @@ class LexicalIndex:
             )
             shards = [shard for shard in (self._main, delta) if shard is not None]
             self._retriever = fused(shards) if len(shards) > 1 else next(iter(shards), None)
-            self._delta_hashes = changed
+            self._delta_hashes, self._delta = changed, delta
 
 
 def _changes(before: dict[str, str], after: dict[str, str]) -> set[str]:

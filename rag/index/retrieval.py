@@ -149,6 +149,10 @@ class Retrieval:
             self._units = (committed, self.catalog.unit_total())
         return self._units[1]
 
+    def unknown_words(self, stems: frozenset[str]) -> set[str]:
+        """The stems of a question's content words that no article of the corpus holds."""
+        return self.lexical.unknown(self.catalog.hashes(), set(stems))
+
     def query(self, question: str) -> QueryBundle:
         """The question with its embedding, computed once for every retriever and postprocessor."""
 

@@ -4,14 +4,14 @@ One fitted model decides (`decision_model("question")`, a logistic regression fi
 `train/answer_decision.py` on public and news questions, scored story by story): it weighs the answer
 ranker's best probability and its margin over the next passage, the relevance model's best, the best
 cosine, the share of the question's names (and of the speaker asked about) and of its words that the best
-passages hold, and whether the best one gives an answer of the type asked ("When …?": a date). No signal
+passages hold, the share of its words no article holds at all, and whether the best passage gives an answer
+of the type asked ("When …?": a date). No signal
 vetoes alone: a name missing from the passages ("TV", a region's other name) lowers the odds; it does not
 decide. When the model abstains, the reason shown is the weakest of these signals.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rag import settings
@@ -24,6 +24,8 @@ from rag.question.plan import Expects, Plan
 
 if TYPE_CHECKING:
     from llama_index.core.schema import NodeWithScore
+
+    from rag.index.library import Library
 
 
 TYPE_WORDS: dict[Expects, str] = {
@@ -38,7 +40,6 @@ TYPE_WORDS: dict[Expects, str] = {
 # the names and scores of the best `CONSIDERED` (those a question retrieves by default).
 CITED = 3
 CONSIDERED = 5
-Gate = Callable[[Plan, list["NodeWithScore"], ActorNames], "str | None"]  # why the passages do not answer
 
 
 def _missing_words(question: str, wanted: set[str], present: set[str]) -> list[str]:
@@ -69,8 +70,9 @@ def _present(plan: Plan, hits: list[NodeWithScore], actors: ActorNames) -> list[
     return [content_terms(f"{text} {actors.named_in(plan.actors, text)}") for text in texts]
 
 
-def question_signals(plan: Plan, hits: list[NodeWithScore], actors: ActorNames) -> dict[str, float]:
-    """What the decision reads of the best passages (`hits` as ranked, at least one)."""
+def question_signals(plan: Plan, hits: list[NodeWithScore], actors: ActorNames, unknown: set[str]) -> dict[str, float]:
+    """What the decision reads of the best passages (`hits` as ranked, at least one) and of the question's
+    words that no article holds (`unknown`)."""
     considered = hits[:CONSIDERED]
     present = _present(plan, considered, actors)
     cited = set().union(*present[:CITED])
@@ -88,27 +90,34 @@ def question_signals(plan: Plan, hits: list[NodeWithScore], actors: ActorNames) 
         "terms_top": recall(set(plan.words), cited),
         "typed": float(typed),
         "typed_found": float(typed and _gives(plan, hits[0])),
+        "unknown": len(unknown) / len(plan.words) if plan.words else 0.0,
     }
 
 
-def answered_probability(plan: Plan, hits: list[NodeWithScore], actors: ActorNames) -> float:
-    return decision_model("question").probability(question_signals(plan, hits, actors))
+def answered_probability(plan: Plan, hits: list[NodeWithScore], library: Library) -> float:
+    unknown = library.retrieval.unknown_words(plan.words)
+    return decision_model("question").probability(question_signals(plan, hits, library.actors.names(), unknown))
 
 
-def unanswered_reason(plan: Plan, hits: list[NodeWithScore], actors: ActorNames) -> str | None:
+def unanswered_reason(plan: Plan, hits: list[NodeWithScore], library: Library) -> str | None:
     """Why the retrieved passages cannot answer the planned question, or None when they can."""
     if not hits:
         return "No indexed passage is related to it."
     if not plan.words:
         return "It has no word to look for in the articles (questions are matched in English)."
-    if answered_probability(plan, hits, actors) >= settings.ANSWERED_AT:
+    if answered_probability(plan, hits, library) >= settings.ANSWERED_AT:
         return None
-    return _weakest(plan, hits, actors)
+    return _weakest(plan, hits, library)
 
 
-def _weakest(plan: Plan, hits: list[NodeWithScore], actors: ActorNames) -> str:
-    """The reason an abstention gives: a name asked about that the best passages lack, then an answer type
-    they do not give, then that they are about the question without answering it."""
+def _weakest(plan: Plan, hits: list[NodeWithScore], library: Library) -> str:
+    """The reason an abstention gives: words of the question no article holds, a name asked about that the
+    best passages lack, then an answer type they do not give, then that they are about the question without
+    answering it."""
+    actors = library.actors.names()
+    unknown = library.retrieval.unknown_words(plan.words)
+    if unknown:
+        return f"The articles never mention: {', '.join(_missing_words(plan.question, unknown, set()))}."
     top = hits[:CITED]
     everywhere = set().union(*_present(plan, hits[:CONSIDERED], actors))
     wanted = set(plan.names)

@@ -74,7 +74,7 @@ def carrying(claim: str, hit: NodeWithScore, library: Library) -> StoredAttribut
 def answer(plan: Plan, library: Library) -> Answer:
     """The claim's best passage, with the sentence that attributes it when that is another one."""
     claim, hits = passages(plan, library)
-    reason = unanswered_reason(claim, hits, library.actors.names())
+    reason = unanswered_reason(claim, hits, library)
     if reason:
         return abstention(plan.question, reason)
     top = hits[0]

@@ -43,5 +43,5 @@ def who_said(plan: Plan, library: Library) -> Answer:
 
 
 def _answered(plan: Plan, hits: list[NodeWithScore], library: Library) -> Answer:
-    reason = unanswered_reason(plan, hits, library.actors.names())
+    reason = unanswered_reason(plan, hits, library)
     return abstention(plan.question, reason) if reason else compose(plan, hits, library)

@@ -14,6 +14,7 @@ from rag import settings
 from rag.compare.article_pairs import stories
 from rag.compare.positions import ActorRow, Evidence
 from rag.compare.story_claims import NUMBER, Cell, Claim, claims
+from rag.compare.wire_copy import same_text_groups
 from rag.index.library import Library
 from rag.question.answer import Answer, Citation, abstention, cite
 from rag.question.answerable import answered_probability, unanswered_reason
@@ -80,11 +81,10 @@ def asked_outlets(plan: Plan, library: Library) -> dict[str, list[str]]:
 
 def ask_each(plan: Plan, library: Library, outlets: dict[str, list[str]]) -> list[OutletAnswer]:
     """The question asked of each outlet's articles: its ranked passages and the decision's probability."""
-    actors = library.actors.names()
     found = []
     for outlet, article_ids in outlets.items():
         hits = library.retrieval.retrieve(plan.searched, plan.top_k, article_ids)
-        found.append(OutletAnswer(outlet, hits, answered_probability(plan, hits, actors) if hits else 0.0))
+        found.append(OutletAnswer(outlet, hits, answered_probability(plan, hits, library) if hits else 0.0))
     return found
 
 
@@ -114,6 +114,7 @@ def _line_up(plan: Plan, answers: list[OutletAnswer], library: Library, named: b
         lines[0] += " Not given by " + ", ".join(silent) + "."
     elif silent:
         lines[0] += f" The other {len(silent)} do not."
+    lines += _same_text(giving, library, answered.citations)
     others = [a.outlet for a in answering if a.outlet not in giving]
     if others:
         figures = [
@@ -125,6 +126,20 @@ def _line_up(plan: Plan, answers: list[OutletAnswer], library: Library, named: b
     lines += _differences([a.hits[0] for a in answers if a in answering], answered.citations, library)
     answer_text = "\n".join([*lines, answered.answer])
     return Answer(plan.question, answer_text, False, answered.citations, answered.attributions)
+
+
+def _same_text(outlets: list[str], library: Library, citations: list[Citation]) -> list[str]:
+    """Which of the answering outlets run one text (an agency's copy), and how many accounts that leaves: such
+    outlets count once."""
+    if len(outlets) < 2:
+        return []
+    views = library.article_views(list(dict.fromkeys(c.article_id for c in citations if c.outlet in outlets)))
+    groups = [group for group in same_text_groups(views) if len(group) > 1]
+    if not groups:
+        return []
+    named = "; ".join(" and ".join(group) for group in groups)
+    accounts = len(outlets) - sum(len(group) - 1 for group in groups)
+    return [f"Run the same text: {named}; counted once, {accounts} independent account(s) answer."]
 
 
 def _differences(best: list[NodeWithScore], citations: list[Citation], library: Library) -> list[str]:
@@ -208,7 +223,7 @@ def answer(plan: Plan, library: Library) -> Answer | None:
         return None
     if len(story) == 1:
         hits = library.retrieval.retrieve(plan.searched, plan.top_k, story)
-        reason = unanswered_reason(plan, hits, library.actors.names())
+        reason = unanswered_reason(plan, hits, library)
         if reason:
             return abstention(plan.question, reason)
         outlet = library.articles(story)[story[0]].outlet
@@ -228,5 +243,5 @@ def answer(plan: Plan, library: Library) -> Answer | None:
     answers = ask_each(plan, library, {o: everyone[o] for o in named} if named else everyone)
     if not any(a.answered >= settings.ANSWERED_AT for a in answers):
         best = max(answers, key=lambda a: a.answered)
-        return abstention(plan.question, unanswered_reason(plan, best.hits, library.actors.names()) or "")
+        return abstention(plan.question, unanswered_reason(plan, best.hits, library) or "")
     return _line_up(plan, answers, library, named=bool(named))
