@@ -115,6 +115,10 @@ def test_story_command(dunmere_engine: Engine) -> None:
             "What does the Ledger report include that Karsa Today leaves out?",
             ["The Ostrian Ledger carries 2 claim(s) missing from Karsa Today"],
         ),
+        (  # the outlet named last before "leaves out" is the one that omits, whatever order they come in
+            "Which claims does the Ledger report leave out that Karsa Today includes?",
+            ["Karsa Today carries 1 claim(s) missing from The Ostrian Ledger", "has not said how many"],
+        ),
         ("Which sources does the Coast Herald report rely on?", ["Coast Herald (2025-09-03) relies on these sources:"]),
         ("How did the crowd at the lantern festival compare across the outlets?", ["Only Coast Herald"]),
         (

@@ -62,18 +62,25 @@ SHOW_PASSAGE = (
 CHOSEN_BY_READER = "() => { window.ragMovePage = true; }"
 # A new answer opens at its first line (the answer phrase), in the chat box and on the page: the chat does not
 # follow the answer to its end (`autoscroll=False`); once it is complete, the box scrolls to its start, and the
-# page only as far as needed to show the box.
+# page only as far as needed to show the box. The chat renders after the event ends, at a pace that depends on
+# the machine, so the scroll is repeated every 100 ms until the last message stays the same size (at most 3 s).
 SHOW_ANSWER_START = """
-() => setTimeout(() => {
-  const messages = document.querySelectorAll('#chat .message');
-  const last = messages[messages.length - 1];
-  if (!last) return;
-  const box = last.closest('.bubble-wrap');
-  if (box) box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top;
-  const chat = document.querySelector('#chat');
-  const shown = chat.getBoundingClientRect();
-  if (shown.top < 0 || shown.bottom > window.innerHeight) chat.scrollIntoView({block: 'nearest'});
-}, 100)
+() => {
+  let seen = '', tries = 0;
+  const show = () => {
+    const messages = document.querySelectorAll('#chat .message');
+    const last = messages[messages.length - 1];
+    if (!last) return;
+    const box = last.closest('.bubble-wrap');
+    if (box) box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top;
+    const chat = document.querySelector('#chat');
+    const shown = chat.getBoundingClientRect();
+    if (shown.top < 0 || shown.bottom > window.innerHeight) chat.scrollIntoView({block: 'nearest'});
+    const now = messages.length + ':' + last.getBoundingClientRect().height;
+    if (now !== seen && ++tries < 30) { seen = now; setTimeout(show, 100); }
+  };
+  setTimeout(show, 100);
+}
 """
 # What the Sources panel says while no citation is shown.
 SOURCES_HINT = (

@@ -26,7 +26,7 @@ QUESTION_WORDS = frozenset(
     anyone someone somebody anybody something anything give gives given describe described explain
     differ differs difference differences compare compared comparison contrast reason reasons side sides
     outlet outlets newspaper newspapers coverage agree agrees disagree disagrees call calls called
-    attribute attributes attributed credit credits credited
+    attribute attributes attributed credit credits credited story stories piece quote quotes quoted quoting
     """.split()
 )
 

@@ -41,7 +41,8 @@ SPEAKER_CHECK = re.compile(
 SOURCES_QUESTION = re.compile(
     r"\b(?:which|what|whose)\s+(?:sources|people|officials|outlets|voices)\b"
     r"|\bwho\s+(?:is|are|was|were|gets?)\s+(?:quoted|cited)\b"
-    r"|\bsources?\b.*\b(?:rel(?:y|ies)|cite[sd]?|quote[sd]?|use[sd]?)\b",
+    r"|\bsources?\b.*\b(?:rel(?:y|ies)|cite[sd]?|quote[sd]?|use[sd]?)\b"
+    r"|\b(?:credit(?:s|ed)?|cite[sd]?)\b.*\bsources?\b",
     re.IGNORECASE,
 )
 COMPARISON = re.compile(

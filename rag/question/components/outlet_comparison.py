@@ -16,6 +16,7 @@ from rag.compare.positions import ActorRow, Evidence
 from rag.compare.story_claims import NUMBER, Cell, Claim, claims
 from rag.compare.wire_copy import same_text_groups
 from rag.index.library import Library
+from rag.index.terms import content_terms
 from rag.question.answer import Answer, Citation, abstention, cite
 from rag.question.answerable import answered_probability, unanswered_reason
 from rag.question.compose import cite_passages, compose
@@ -24,7 +25,11 @@ from rag.question.plan import Plan
 if TYPE_CHECKING:
     from llama_index.core.schema import NodeWithScore
 
-LEAVES_OUT = re.compile(r"\b(?:not|n['’]t|leaves? out|omits?|drops?|miss(?:es)?|lacks?)\b", re.IGNORECASE)
+# "What does A include that B leaves out / does not mention / omits?" (not any "not": "a child who was not
+# vaccinated" asks no such thing).
+LEAVES_OUT = re.compile(
+    r"\b(?:leaves? out|left out|omits?|omitted|drops?|lacks?|miss(?:es)?|(?:does|do|did)(?:\s+not|n['’]t))\b", re.I
+)
 ASKS_POSITION = re.compile(r"\b(?:positions?|stances?|views?|stand)\b", re.IGNORECASE)
 
 
@@ -54,6 +59,29 @@ def _position(question: str, outlet: str) -> int:
     words = [w for w in re.findall(r"[\w’'-]{4,}", outlet) if not w.isdigit()]
     spots = [m.start() for w in words if (m := re.search(rf"\b{re.escape(w)}\b", question, re.IGNORECASE))]
     return min(spots, default=len(question))
+
+
+# The words of "What does A include / report / mention that B leaves out?" beside any topic.
+OMISSION_WORDS = frozenset(content_terms("include includes leave leaves left out omit omits mention mentions report"))
+
+
+def _includes_and_omits(question: str, named: list[str], omission: int) -> tuple[str, str]:
+    """Of two outlets a question names, the one whose report includes something and the one that leaves it out:
+    the one named last before "leaves out" / "does not" omits it ("Which names does Dawn give that The Japan
+    News leaves out?"), whatever order they first appear in."""
+    before = {outlet: _last_mention(question[:omission], outlet) for outlet in named}
+    omits = max(named, key=lambda outlet: before[outlet])
+    if before[omits] < 0:
+        return named[0], named[1]
+    return next(outlet for outlet in named if outlet != omits), omits
+
+
+def _last_mention(text: str, outlet: str) -> int:
+    """Where `text` last names the outlet, by its name or a word of it ("The Age", "Ledger"), or -1."""
+    name = re.sub(r"^the\s+", "", outlet, flags=re.IGNORECASE)
+    words = [name, *(w for w in re.findall(r"[\w’'-]{4,}", name) if not w.isdigit())]
+    spots = [m.start() for w in words for m in re.finditer(rf"\b{re.escape(w)}\b", text, re.IGNORECASE)]
+    return max(spots, default=-1)
 
 
 def _outlets(library: Library, story: list[str]) -> dict[str, list[str]]:
@@ -97,7 +125,7 @@ def _line_up(plan: Plan, answers: list[OutletAnswer], library: Library, named: b
     silent = [a.outlet for a in answers if a.answered < settings.ANSWERED_AT]
     if not named:
         answering = sorted(answering, key=lambda a: -a.answered)[: settings.VALUES_CITED]
-    asked = NUMBER.findall(plan.question)
+    asked = NUMBER.findall(plan.searched)  # not the digits of an outlet's name ("B98.5")
     chosen: list[NodeWithScore] = []
     for outlet_answer in answering:
         best, *others = outlet_answer.hits
@@ -238,8 +266,12 @@ def answer(plan: Plan, library: Library) -> Answer | None:
         ours = [a for outlet in members for a in everyone.get(outlet, [])]
         theirs = [a for outlet, ids in everyone.items() if outlet not in members for a in ids]
         return _only_in(plan, library, ours, theirs, (f"The {group} coverage", "the other outlets"))
-    if len(named) == 2 and LEAVES_OUT.search(plan.question):
-        return _only_in(plan, library, everyone[named[0]], everyone[named[1]], (named[0], named[1]))
+    leaves_out = LEAVES_OUT.search(plan.question)
+    if len(named) == 2 and leaves_out:
+        first, second = _includes_and_omits(plan.question, named, leaves_out.start())
+        if plan.words <= OMISSION_WORDS:  # "What does A include that B leaves out?": every claim B lacks
+            return _only_in(plan, library, everyone[first], everyone[second], (first, second))
+        named = [first, second]  # "What size does A give for X that B leaves out?": X asked of each
     answers = ask_each(plan, library, {o: everyone[o] for o in named} if named else everyone)
     if not any(a.answered >= settings.ANSWERED_AT for a in answers):
         best = max(answers, key=lambda a: a.answered)
