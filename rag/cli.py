@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 DEFAULT_QA = PROJECT_ROOT / "eval" / "qa-seed.jsonl"
 DEFAULT_GOLD = PROJECT_ROOT / "eval" / "attribution" / "heldout"
+DEFAULT_SPEAKER_LABELS = PROJECT_ROOT / "eval" / "speakers" / "labels.jsonl"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -84,6 +85,11 @@ def _parser() -> argparse.ArgumentParser:
     eval_attr.add_argument("--gold", type=Path, default=DEFAULT_GOLD, help="folder of NAME.txt + NAME.ann (brat)")
     eval_attr.add_argument("--polnear", type=Path, help="score on a PolNeAR checkout's dev split instead")
     eval_attr.add_argument("--json", action="store_true")
+
+    eval_speakers = sub.add_parser("eval-speakers", help="shown speakers and their kinds against hand labels")
+    eval_speakers.add_argument("--labels", type=Path, default=DEFAULT_SPEAKER_LABELS, help="labels (JSON lines)")
+    eval_speakers.add_argument("--kits", type=Path, required=True, help="folder of story folders the labels name")
+    eval_speakers.add_argument("--json", action="store_true")
 
     eval_outlets = sub.add_parser(
         "eval-outlets", help="claim pairs and stances of one story's outlets against hand labels"
@@ -394,6 +400,18 @@ def cmd_eval_attributions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_speakers(args: argparse.Namespace) -> int:
+    from rag.evaluation.speaker_labels import read_labels, score_speaker_labels
+
+    scores = score_speaker_labels(read_labels(args.labels), args.kits)
+    print(
+        json.dumps(scores, indent=2)
+        if args.json
+        else "\t".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in scores.items())
+    )
+    return 0
+
+
 def cmd_eval_outlets(args: argparse.Namespace) -> int:
     from rag.evaluation.outlet_labels import score_outlet_labels
 
@@ -523,6 +541,7 @@ COMMANDS = {
     "who": cmd_who,
     "eval-attributions": cmd_eval_attributions,
     "eval-outlets": cmd_eval_outlets,
+    "eval-speakers": cmd_eval_speakers,
     "check": cmd_check,
     "compare": cmd_compare,
     "compare-articles": cmd_compare_articles,
