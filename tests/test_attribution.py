@@ -7,6 +7,7 @@ from rag.attribution.spans import Attribution, Span, quote_type
 from rag.config import PROJECT_ROOT
 from rag.evaluation.attribution_scores import score_folder
 from rag.evaluation.span_metrics import span_scores
+from rag.evaluation.speaker_labels import SpeakerLabel, score_speaker_labels
 from rag.evaluation.standoff import read_ann, write_ann
 from rag.index.who_said_what import speaker_table
 from rag.ingest.articles import load_article
@@ -167,3 +168,76 @@ def test_the_held_out_gold_is_read_whole_and_scored_per_role() -> None:
         for match in ("exact", "overlap"):
             counts = scores["spans"][role][match]
             assert counts["gold"] == 24 and 0 <= counts["matched"] <= counts["predicted"]
+
+
+def test_he_stands_for_the_person_who_spoke_or_acted_not_an_object_or_a_quoted_name() -> None:
+    text = (
+        "Mayor Karl Deane thanked Minister Tom Hale for the aid on Monday. "
+        "He said the harbour would reopen within a month.\n\n"
+        "Dock union leader Maria Solberg said on Tuesday that the strike was over. "
+        "“I spoke to Peter Lund this morning,” she added."
+    )
+    found = {a.source.text: a for a in extract_attributions(text) if a.source}
+    assert found["He"].speaker.text.endswith("Karl Deane"), "the subject, not the object it thanked"
+    assert found["she"].speaker.text.endswith("Maria Solberg"), "not a name inside the quotation"
+
+
+def test_a_possessive_pronoun_is_never_shown_as_a_speaker() -> None:
+    cue, content = Span(4, 11, "fear of"), Span(12, 20, "collapse")
+    attribution = Attribution(Span(0, 3, "his"), cue, content, "indirect")
+    assert attribution.named_source is None and attribution.speaker is None
+
+
+@pytest.mark.parametrize(
+    ("text", "cue", "kind"),
+    [
+        ("The head of the dockers' union, Karl Deane, said the strike would end.", "said", "named_person"),
+        ("The Verge reported that the company would cut jobs.", "reported", "outlet"),
+        ("KLBK reported that the school had closed.", "reported", "outlet"),
+        ("The regional news site said the road was closed.", "said", "outlet"),
+        ("The health department reported that cases had doubled.", "reported", "named_organisation"),
+        ("A council report, seen by this newspaper, said the bridge was unsafe.", "said", "anonymous"),
+    ],
+)
+def test_source_kinds_come_from_the_phrase_head_and_its_names(text: str, cue: str, kind: str) -> None:
+    found = next(a for a in extract_attributions(text) if a.cue.text == cue)
+    assert found.source_kind == kind, found.speaker
+
+
+def test_a_surname_the_tagger_gives_no_entity_type_is_a_person_the_article_named() -> None:
+    text = (
+        "OpenAI chief scientist Ilya Sutskever signed the letter on Monday. "
+        "Sutskever said he regretted his part in the board's decision."
+    )
+    said = next(a for a in extract_attributions(text) if a.cue.text == "said")
+    assert said.source.text == "Sutskever" and said.source_kind == "named_person"
+
+
+def test_shown_speakers_are_scored_against_labels_by_offsets(tmp_path: Path) -> None:
+    body = (
+        "Harbour minister Ana Ruiz said on Monday that the pier would close.\n\n"
+        "“We will rebuild,” she added.\n\n"
+        "Karl Deane said the harbour would reopen. He added that the aid had arrived."
+    )
+    folder = tmp_path / "harbour" / "articles"
+    folder.mkdir(parents=True)
+    (folder / "pier.md").write_text(
+        f"---\nid: pier\ntitle: Pier\noutlet: Beacon Post\ndate: 2025-01-02\n---\n{body}\n", encoding="utf-8"
+    )
+    text = load_article(folder / "pier.md").text
+    found = {a.source.text: a for a in extract_attributions(text) if a.source}
+
+    def label(source: str, speaker: str | None, kind: str | None) -> SpeakerLabel:
+        cue = found[source].cue
+        at = text.index(speaker) if speaker else -1
+        mention = (at, at + len(speaker)) if speaker else None
+        return SpeakerLabel("harbour", "pier.md", (cue.start, cue.end), mention, kind)
+
+    labels = [
+        label("Harbour minister Ana Ruiz", "Harbour minister Ana Ruiz", "named_person"),
+        label("she", "Ana Ruiz", "named_person"),  # another mention of the same person counts
+        label("He", None, None),  # labelled as no speaker: shown, so wrong
+    ]
+    scores = score_speaker_labels(labels, tmp_path)
+    assert (scores["shown"], scores["right"], scores["labelled_speakers"]) == (3, 2, 2)
+    assert scores["precision"] == pytest.approx(2 / 3) and scores["kinds_right"] == 1.0

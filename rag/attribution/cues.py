@@ -23,6 +23,8 @@ HEDGE_ADVERBS = frozenset("reportedly allegedly purportedly reputedly apparently
 CITING = "citing"
 
 PRONOUN_SOURCES = {"he": "singular", "she": "singular", "they": "plural", "it": "singular", "we": "plural"}
+# "his" / "their" as a source ("his demand for"): whose, the text around it rarely says; never shown as a speaker.
+POSSESSIVE_SOURCES = frozenset({"his", "her", "their", "its", "our"})
 # The "who" of "Modi, who had not opposed …": a source that stands for the noun phrase its clause hangs on.
 RELATIVE_SOURCES = frozenset({"who", "which", "that"})
 
@@ -32,8 +34,9 @@ QUOTE_PAIRS = {"“": "”", "«": "»", '"': '"', "„": "“", "‹": "›"}
 # Heads of descriptions that name an institution rather than a person.
 INSTITUTION_HEADS = frozenset(
     """
-    ministry government army military police parliament council committee agency service office embassy
-    department court union company firm party administration commission bank cabinet presidency
+    ministry government army military police guard parliament council committee agency service office embassy
+    department court union company firm party board lender regulator hospital university administration
+    commission bank cabinet presidency
     secretariat navy force forces alliance bloc authority authorities regime state states nation nations
     country countries organisation organization institute federation league
     """.split()
@@ -74,12 +77,13 @@ OUTLET_NAMES = (
     "EFE",
     "RT",
     "Sputnik",
+    "CNBC",
+    "MSNBC",
 )
 OUTLET_WORDS = (
     "Times",
     "Post",
     "News",
-    "Agency",
     "Journal",
     "Herald",
     "Guardian",
@@ -109,6 +113,14 @@ OUTLET_WORDS = (
     "Weekly",
 )
 OUTLET = re.compile(r"\b(?:" + "|".join(map(re.escape, OUTLET_NAMES + OUTLET_WORDS)) + r")\b")
+# A description that says the source is an outlet ("the news site", "Iranian newspaper Kayhan"), and a US
+# broadcaster's call sign ("KLBK", "WSLS-TV").
+OUTLET_DESCRIPTION = re.compile(
+    r"\b(?:news\s+(?:site|website|agency|outlet|channel|service|network|portal|organi[sz]ation)|newspaper|"
+    r"broadcaster|tabloid|news\s*wire|(?:television|TV|radio)\s+station)\b",
+    re.IGNORECASE,
+)
+CALL_SIGN = re.compile(r"[KW][A-Z]{2,3}(?:-(?:TV|FM|AM|DT))?")
 # A negation right before a cue belongs to it ("has not said", "did not say", "never said"): what follows is
 # not what the source said.
 NEGATED_CUE = re.compile(

@@ -19,6 +19,7 @@ attribution its reporting chain (speaker -> outlet told / relaying -> publisher)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache
@@ -27,12 +28,15 @@ from typing import TYPE_CHECKING
 from rag import settings
 from rag.attribution.cues import (
     ADJECTIVE_CUES,
+    CALL_SIGN,
     CITING,
     CUE_VERBS,
     HEDGE_ADVERBS,
     INSTITUTION_HEADS,
     NEGATED_CUE,
     OUTLET,
+    OUTLET_DESCRIPTION,
+    OUTLET_NAMES,
     PRONOUN_SOURCES,
     RELATIVE_SOURCES,
     XCOMP_CUES,
@@ -408,16 +412,85 @@ def _named_speakers(earlier: list[tuple[_Draft, Span | None]]) -> list[Span]:
 
 
 def _antecedent(doc: Doc, draft: _Draft, earlier: list[tuple[_Draft, Span | None]]) -> Span | None:
-    """The nearest earlier source of the pronoun's number or, for he/she, the nearest person named before it."""
+    """The nearest earlier source of the pronoun's number or, for he/she, the nearest earlier speaker that is
+    no place or organisation, or person named as the subject of a clause outside quotations: "he" rarely
+    stands for an object ("Green thanked President Joe Biden … And he praised"), a name inside a quotation,
+    or a place the parser took for a person."""
     wanted = PRONOUN_SOURCES[draft.source.text.lower()]
     candidates = [c for c in _named_speakers(earlier) if c.end <= draft.source.start and _number(doc, c) == wanted]
     if draft.source.text.lower() in ("he", "she"):
+        quoted = quote_spans(doc.text, 0, draft.source.start)
+        candidates = [c for c in candidates if _may_be_a_person(doc, c)]
         candidates += [
-            Span(e.start_char, e.end_char, e.text)
+            _without_possessive(doc, Span(e.start_char, e.end_char, e.text))
             for e in doc.ents
-            if e.label_ == "PERSON" and e.end_char <= draft.source.start
+            if e.label_ == "PERSON"
+            and e.end_char <= draft.source.start
+            and _is_subject(e.root)
+            and not any(qs <= e.start_char < qe for qs, qe in quoted)
         ]
     return max(candidates, key=lambda span: span.start, default=None)
+
+
+# Entity types of a name that is not a person's.
+NOT_PEOPLE = frozenset({"GPE", "LOC", "ORG", "NORP", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART"})
+# Entity types the small English model rarely gives a person (it often calls an unfamiliar surname ORG).
+PLACES_AND_GROUPS = frozenset({"GPE", "LOC", "NORP", "FAC"})
+PERSONAL_TITLES = frozenset("Mr Mrs Ms Miss Dr Prof Sen Rep Gov Gen Capt Lt Cmdr Adm Col Maj Sgt Rev Judge".split())
+
+
+def _may_be_a_person(doc: Doc, speaker: Span) -> bool:
+    """A speaker "he" or "she" can stand for: not a place, a nationality, a group or an institution."""
+    root = _root(doc, speaker)
+    return (
+        root is not None
+        and root.ent_type_ not in PLACES_AND_GROUPS
+        and root.tag_ not in ("NNS", "NNPS")
+        and lemma(root).lower() not in INSTITUTION_HEADS
+        and not OUTLET.search(speaker.text)
+    )
+
+
+def _with_source_only_if_well_formed(doc: Doc, draft: _Draft) -> _Draft:
+    """The draft without its source when the span cannot name who spoke: it lies in a sentence after its cue's
+    (the tagger's nearest-source grouping reaching across a full stop), is headed by a preposition or verb
+    ("with a total of nine"), ends on a determiner or conjunction ("…, a"), or is only part of a larger noun
+    phrase ("Moscow" of "Moscow time", "Altman's firing" of "OpenAI's explanation for Altman's firing").
+    A description in apposition to a person's name gains the name ("John Mauger, the commander of …")."""
+    if draft.source is None:
+        return draft
+    phrase = doc.char_span(draft.source.start, draft.source.end, alignment_mode="expand")
+    cue = doc.char_span(draft.cue.start, draft.cue.end, alignment_mode="expand")
+    root = phrase.root
+    last = next((t for t in reversed(phrase) if not t.is_punct), phrase[-1])
+    outside = root.head.i < phrase.start or root.head.i >= phrase.end
+    if (
+        phrase[0].sent.start > cue[0].sent.start
+        or root.pos_ in ("ADP", "VERB", "AUX", "SCONJ")
+        or last.pos_ in ("DET", "ADP", "CCONJ")
+        or (outside and root.dep_ == "compound" and root.head.ent_type_ in ("DATE", "TIME"))
+        or (outside and root.dep_ == "pobj" and root.head.head.pos_ in ("NOUN", "PROPN"))
+    ):
+        return replace(draft, source=None)
+    if root.dep_ == "appos" and root.head.i < phrase.start and root.head.ent_type_ == "PERSON":
+        # "Rear Admiral John Mauger, the commander of …, said": the description names no one without the name
+        return replace(draft, source=Span.of(doc.text, root.head.left_edge.idx, draft.source.end))
+    return draft
+
+
+def _is_subject(tok: Token) -> bool:
+    """A clause's subject, or a name inside one ("Gov. Josh Green expects", "Sen. Schatz's aide, Ana Ruiz, said")."""
+    while tok.dep_ in ("compound", "appos", "flat") and tok.head is not tok:
+        tok = tok.head
+    return tok.dep_ in ("nsubj", "nsubjpass")
+
+
+def _without_possessive(doc: Doc, span: Span) -> Span:
+    """A name without its possessive ending: "Mrs Dang's children" names "Mrs Dang"."""
+    for ending in ("'s", "’s"):
+        if span.text.endswith(ending):
+            return Span.of(doc.text, span.start, span.end - len(ending))
+    return span
 
 
 def _name_words(name: str) -> list[str]:
@@ -470,21 +543,62 @@ def _relative_antecedent(text: str, doc: Doc, source: Span) -> Span | None:
     return Span.of(text, start, end) if end > start else None
 
 
-def _source_kind(doc: Doc, speaker: Span | None) -> SourceKind:
+def _source_kind(doc: Doc, speaker: Span | None, cue: Span, people: frozenset[str]) -> SourceKind:
+    """What kind of source the speaker is, from the phrase's head, its entity types and its words: a name of
+    the article's people ("Sutskever" after "Ilya Sutskever"), or a description ending in one ("The head of
+    Wagner mercenary group Yevgeny Prigozhin"), is a named person; a known outlet, a call sign, a description
+    as an outlet ("the news site") or a name that "reported" and is no institution ("The Verge", not "the
+    Department of Health") is an outlet."""
     if speaker is None:
         return "none"
     phrase = doc.char_span(speaker.start, speaker.end, alignment_mode="expand")
+    if phrase[-1].text == ")" and "(" in phrase.text[1:]:  # "Hawaii Gov. Josh Green (D)": the name, not the party
+        phrase = doc[phrase.start : next(t.i for t in reversed(phrase) if t.text == "(")]
     root = phrase.root
-    if root.ent_type_ == "PERSON" or any(
-        c.ent_type_ == "PERSON" for c in root.children if c.dep_ in ("appos", "compound")
+    bare = re.sub(r"^the\s+", "", speaker.text.strip(" ,"), flags=re.IGNORECASE)
+    if bare in OUTLET_NAMES or CALL_SIGN.fullmatch(bare):
+        return "outlet"
+    plural = root.tag_ in ("NNS", "NNPS")
+    if (
+        root.ent_type_ == "PERSON"
+        or (root.pos_ == "PROPN" and root.text in people)
+        or (not plural and _ends_in_person(doc, phrase))
     ):
         return "named_person"
-    if any(t.pos_ == "PROPN" for t in phrase) and OUTLET.search(speaker.text):
+    if not plural and any(c.ent_type_ == "PERSON" for c in root.children if c.dep_ in ("appos", "compound")):
+        return "named_person"
+    named = any(t.pos_ == "PROPN" for t in phrase)
+    institution = lemma(root).lower() in INSTITUTION_HEADS
+    cue_root = doc.char_span(cue.start, cue.end, alignment_mode="expand").root
+    reported = root.pos_ == "PROPN" and not institution and lemma(cue_root) == "report"
+    head = doc.text[phrase.start_char : root.idx + len(root)]  # not "A council report, seen by this newspaper"
+    if (named and OUTLET.search(speaker.text)) or OUTLET_DESCRIPTION.search(head) or reported:
         return "outlet"
-    named = root.pos_ == "PROPN" or root.ent_type_ in ("ORG", "GPE", "NORP", "FAC", "LOC")
-    if named or lemma(root).lower() in INSTITUTION_HEADS:
+    if root.pos_ == "PROPN" or root.ent_type_ in NOT_PEOPLE or institution:
         return "named_organisation"
     return "anonymous"
+
+
+def _people_words(doc: Doc, sources: list[tuple[_Draft, Span | None]]) -> frozenset[str]:
+    """Words the article uses for people: of the names of two or more words it gives a person ("Ilya
+    Sutskever"), after a personal title ("Dr. Amesh Adalja"), and of the names a "he" or "she" stands for."""
+    names = [e.text for e in doc.ents if e.label_ == "PERSON" and len(e) > 1]
+    names += [
+        resolved.text
+        for draft, resolved in sources
+        if resolved is not None and draft.source is not None and draft.source.text.lower() in ("he", "she")
+    ]
+    words = {w for name in names for w in _name_words(name) if w[:1].isupper()}
+    titled = {
+        tok.nbor().text for tok in doc[:-1] if tok.text.rstrip(".") in PERSONAL_TITLES and tok.nbor().pos_ == "PROPN"
+    }
+    return frozenset(words | titled)
+
+
+def _ends_in_person(doc: Doc, phrase: SpacySpan) -> bool:
+    """The phrase ends with a person's name (after any title or description before it)."""
+    last = phrase[-1] if phrase[-1].text not in (",", ".") else phrase[-2] if len(phrase) > 1 else phrase[-1]
+    return last.ent_type_ == "PERSON" and last.ent_iob_ != "" and last.pos_ == "PROPN"
 
 
 def _relays_of(draft: _Draft, drafts: list[_Draft]) -> list[_Draft]:
@@ -633,15 +747,18 @@ def extract_attributions(
     drafts = [draft for sent in doc.sents for draft in _sentence_drafts(text, sent, start)]
     rules = _unique(drafts + _continuations(text, doc, drafts))
     combined = _without_trailing_relays(text, _combine(text, _tagged_drafts(text, tags, start), rules))
-    drafts = [_with_negation(text, draft) for draft in combined]
+    drafts = [_with_source_only_if_well_formed(doc, _with_negation(text, draft)) for draft in combined]
     done: list[tuple[_Draft, Span | None]] = []
-    result: list[Attribution] = []
     for draft in drafts:
         resolved = _antecedent(doc, draft, done) if _is_pronoun(draft.source) else None
         if draft.source is not None and resolved is None:
             resolved = _full_name(doc, draft.source, done)
         if draft.source is not None and draft.source.text.lower() in RELATIVE_SOURCES:
             resolved = _relative_antecedent(text, doc, draft.source)
+        done.append((draft, resolved))
+    people = _people_words(doc, done)
+    result: list[Attribution] = []
+    for draft, resolved in done:
         stand_in = draft.source is not None and draft.source.text.lower() in STAND_IN_SOURCES
         speaker = resolved or (None if stand_in else draft.source)
         result.append(
@@ -650,11 +767,10 @@ def extract_attributions(
                 cue=draft.cue,
                 content=draft.content,
                 quote_type=quote_type(draft.content.text),
-                source_kind=_source_kind(doc, speaker),
+                source_kind=_source_kind(doc, speaker, draft.cue, people),
                 resolved_source=resolved,
                 chain=_chain(draft, speaker, drafts, publisher),
                 recipient=draft.recipient,
             )
         )
-        done.append((draft, resolved))
     return result

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from rag.attribution.cues import PRONOUN_SOURCES, QUOTE_PAIRS, RELATIVE_SOURCES
+from rag.attribution.cues import POSSESSIVE_SOURCES, PRONOUN_SOURCES, QUOTE_PAIRS, RELATIVE_SOURCES
 
-STAND_IN_SOURCES = frozenset(PRONOUN_SOURCES) | RELATIVE_SOURCES
+STAND_IN_SOURCES = frozenset(PRONOUN_SOURCES) | RELATIVE_SOURCES | POSSESSIVE_SOURCES
 
 QuoteType = Literal["direct", "indirect", "mixed"]
 SourceKind = Literal["named_person", "named_organisation", "anonymous", "outlet", "none"]
