@@ -372,7 +372,7 @@ def cmd_who(args: argparse.Namespace) -> int:
     for article_id in sorted({row.article_id for row in rows}):
         print(f"\n{article_id}")
         for row in (r for r in rows if r.article_id == article_id):
-            print(f"  {row.count:>2}  {row.speaker}  ({row.kind.replace('_', ' ')})")
+            print(f"  {row.count:>2}  {row.as_written}  ({row.kind.replace('_', ' ')})")
             for cue, content in zip(row.cues, row.contents, strict=True):
                 print(f"        {cue}: {content[:110]}{'…' if len(content) > 110 else ''}")
     return 0

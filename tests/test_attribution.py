@@ -96,6 +96,9 @@ def test_a_surname_stands_for_the_fuller_name_given_before() -> None:
     assert kell.resolved_source.text == "Marta Kell", "an earlier source about something else is not the person"
     rows = speaker_table([StoredAttribution("a", 0, a) for a in found])
     assert [row.count for row in rows if "Mahaleris" in row.speaker] == [2], "one speaker, one row"
+    shown = {row.as_written for row in rows}
+    assert "Harbour authority spokesman Andrew Mahaleris / Mahaleris" in shown, "each phrase as the article writes it"
+    assert f"Kennedy ({kennedy.resolved_source.text})" in shown, "the name it stands for beside it"
 
 
 def test_a_pronoun_without_an_antecedent_is_no_speaker() -> None:

@@ -31,7 +31,7 @@ def who_rows(engine: Engine, article_id: str | None, needle: str) -> list[list[A
     return [
         [
             f"{articles[r.article_id].outlet} · {articles[r.article_id].date}",
-            r.speaker,
+            r.as_written,
             r.kind.replace("_", " "),
             r.count,
             ", ".join(dict.fromkeys(r.cues)),
