@@ -195,8 +195,8 @@ def test_a_possessive_pronoun_is_never_shown_as_a_speaker() -> None:
     ("text", "cue", "kind"),
     [
         ("The head of the dockers' union, Karl Deane, said the strike would end.", "said", "named_person"),
-        ("The Verge reported that the company would cut jobs.", "reported", "outlet"),
-        ("KLBK reported that the school had closed.", "reported", "outlet"),
+        ("Politiken reported that the company would cut jobs.", "reported", "outlet"),
+        ("KXYZ reported that the school had closed.", "reported", "outlet"),
         ("The regional news site said the road was closed.", "said", "outlet"),
         ("The health department reported that cases had doubled.", "reported", "named_organisation"),
         ("A council report, seen by this newspaper, said the bridge was unsafe.", "said", "anonymous"),
@@ -205,15 +205,6 @@ def test_a_possessive_pronoun_is_never_shown_as_a_speaker() -> None:
 def test_source_kinds_come_from_the_phrase_head_and_its_names(text: str, cue: str, kind: str) -> None:
     found = next(a for a in extract_attributions(text) if a.cue.text == cue)
     assert found.source_kind == kind, found.speaker
-
-
-def test_a_surname_the_tagger_gives_no_entity_type_is_a_person_the_article_named() -> None:
-    text = (
-        "OpenAI chief scientist Ilya Sutskever signed the letter on Monday. "
-        "Sutskever said he regretted his part in the board's decision."
-    )
-    said = next(a for a in extract_attributions(text) if a.cue.text == "said")
-    assert said.source.text == "Sutskever" and said.source_kind == "named_person"
 
 
 def test_shown_speakers_are_scored_against_labels_by_offsets(tmp_path: Path) -> None:

@@ -114,7 +114,7 @@ OUTLET_WORDS = (
 )
 OUTLET = re.compile(r"\b(?:" + "|".join(map(re.escape, OUTLET_NAMES + OUTLET_WORDS)) + r")\b")
 # A description that says the source is an outlet ("the news site", "Iranian newspaper Kayhan"), and a US
-# broadcaster's call sign ("KLBK", "WSLS-TV").
+# broadcaster's call sign ("KXYZ", "WABC-TV").
 OUTLET_DESCRIPTION = re.compile(
     r"\b(?:news\s+(?:site|website|agency|outlet|channel|service|network|portal|organi[sz]ation)|newspaper|"
     r"broadcaster|tabloid|news\s*wire|(?:television|TV|radio)\s+station)\b",

@@ -414,7 +414,7 @@ def _named_speakers(earlier: list[tuple[_Draft, Span | None]]) -> list[Span]:
 def _antecedent(doc: Doc, draft: _Draft, earlier: list[tuple[_Draft, Span | None]]) -> Span | None:
     """The nearest earlier source of the pronoun's number or, for he/she, the nearest earlier speaker that is
     no place or organisation, or person named as the subject of a clause outside quotations: "he" rarely
-    stands for an object ("Green thanked President Joe Biden … And he praised"), a name inside a quotation,
+    stands for an object ("Deane thanked Minister Tom Hale … He said"), a name inside a quotation,
     or a place the parser took for a person."""
     wanted = PRONOUN_SOURCES[draft.source.text.lower()]
     candidates = [c for c in _named_speakers(earlier) if c.end <= draft.source.start and _number(doc, c) == wanted]
@@ -455,8 +455,8 @@ def _with_source_only_if_well_formed(doc: Doc, draft: _Draft) -> _Draft:
     """The draft without its source when the span cannot name who spoke: it lies in a sentence after its cue's
     (the tagger's nearest-source grouping reaching across a full stop), is headed by a preposition or verb
     ("with a total of nine"), ends on a determiner or conjunction ("…, a"), or is only part of a larger noun
-    phrase ("Moscow" of "Moscow time", "Altman's firing" of "OpenAI's explanation for Altman's firing").
-    A description in apposition to a person's name gains the name ("John Mauger, the commander of …")."""
+    phrase ("Lisbon" of "Lisbon time", "Hale's dismissal" of "the board's reason for Hale's dismissal").
+    A description in apposition to a person's name gains the name ("Karl Deane, the commander of …")."""
     if draft.source is None:
         return draft
     phrase = doc.char_span(draft.source.start, draft.source.end, alignment_mode="expand")
@@ -473,20 +473,20 @@ def _with_source_only_if_well_formed(doc: Doc, draft: _Draft) -> _Draft:
     ):
         return replace(draft, source=None)
     if root.dep_ == "appos" and root.head.i < phrase.start and root.head.ent_type_ == "PERSON":
-        # "Rear Admiral John Mauger, the commander of …, said": the description names no one without the name
+        # "Rear Admiral Karl Deane, the commander of …, said": the description names no one without the name
         return replace(draft, source=Span.of(doc.text, root.head.left_edge.idx, draft.source.end))
     return draft
 
 
 def _is_subject(tok: Token) -> bool:
-    """A clause's subject, or a name inside one ("Gov. Josh Green expects", "Sen. Schatz's aide, Ana Ruiz, said")."""
+    """A clause's subject, or a name inside one ("Gov. Ana Ruiz expects", "Sen. Lund's aide, Ana Ruiz, said")."""
     while tok.dep_ in ("compound", "appos", "flat") and tok.head is not tok:
         tok = tok.head
     return tok.dep_ in ("nsubj", "nsubjpass")
 
 
 def _without_possessive(doc: Doc, span: Span) -> Span:
-    """A name without its possessive ending: "Mrs Dang's children" names "Mrs Dang"."""
+    """A name without its possessive ending: "Mrs Ruiz's children" names "Mrs Ruiz"."""
     for ending in ("'s", "’s"):
         if span.text.endswith(ending):
             return Span.of(doc.text, span.start, span.end - len(ending))
@@ -545,14 +545,14 @@ def _relative_antecedent(text: str, doc: Doc, source: Span) -> Span | None:
 
 def _source_kind(doc: Doc, speaker: Span | None, cue: Span, people: frozenset[str]) -> SourceKind:
     """What kind of source the speaker is, from the phrase's head, its entity types and its words: a name of
-    the article's people ("Sutskever" after "Ilya Sutskever"), or a description ending in one ("The head of
-    Wagner mercenary group Yevgeny Prigozhin"), is a named person; a known outlet, a call sign, a description
-    as an outlet ("the news site") or a name that "reported" and is no institution ("The Verge", not "the
+    the article's people ("Solberg" after "Maria Solberg"), or a description ending in one ("The head of
+    the dockers' union Karl Deane"), is a named person; a known outlet, a call sign, a description
+    as an outlet ("the news site") or a name that "reported" and is no institution ("The Courier", not "the
     Department of Health") is an outlet."""
     if speaker is None:
         return "none"
     phrase = doc.char_span(speaker.start, speaker.end, alignment_mode="expand")
-    if phrase[-1].text == ")" and "(" in phrase.text[1:]:  # "Hawaii Gov. Josh Green (D)": the name, not the party
+    if phrase[-1].text == ")" and "(" in phrase.text[1:]:  # "Gov. Ana Ruiz (D)": the name, not the party
         phrase = doc[phrase.start : next(t.i for t in reversed(phrase) if t.text == "(")]
     root = phrase.root
     bare = re.sub(r"^the\s+", "", speaker.text.strip(" ,"), flags=re.IGNORECASE)
@@ -580,8 +580,8 @@ def _source_kind(doc: Doc, speaker: Span | None, cue: Span, people: frozenset[st
 
 
 def _people_words(doc: Doc, sources: list[tuple[_Draft, Span | None]]) -> frozenset[str]:
-    """Words the article uses for people: of the names of two or more words it gives a person ("Ilya
-    Sutskever"), after a personal title ("Dr. Amesh Adalja"), and of the names a "he" or "she" stands for."""
+    """Words the article uses for people: of the names of two or more words it gives a person ("Maria
+    Solberg"), after a personal title ("Dr. Peter Lund"), and of the names a "he" or "she" stands for."""
     names = [e.text for e in doc.ents if e.label_ == "PERSON" and len(e) > 1]
     names += [
         resolved.text

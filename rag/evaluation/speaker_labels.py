@@ -7,7 +7,7 @@ the span is no speaker at all (a fragment, a place that did not speak, a cue tha
 the speaker's kind. The texts stay where they are; the labels hold offsets only.
 
 A shown speaker is right when it is the labelled mention, or another mention of the same person ending in
-the same word as written ("Green" for "Gov. Josh Green", not "Dang's" for "Mrs Dang").
+the same word as written ("Ruiz" for "Gov. Ana Ruiz", not "Ruiz's" for "Mrs Ruiz").
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ class SpeakerRow:
     @property
     def as_written(self) -> str:
         """The speaker phrases as the article writes them (a pronoun only when there is no other), with the
-        name they stand for beside them when that is not one of them: "Biden (Joe Biden)", "he (film director
-        James Cameron)"."""
+        name they stand for beside them when that is not one of them: "Ruiz (Ana Ruiz)", "he (Harbour
+        Minister Karl Deane)"."""
         named = [item.attribution.named_source for item in self.items]
         sources = [source for source in named if source] or [item.attribution.source for item in self.items]
         written = list(dict.fromkeys(source.text for source in sources if source))
