@@ -173,8 +173,9 @@ def test_after_a_long_answer_its_first_line_is_in_view(size: str, request: pytes
 
 
 # The widths of the visible cells of a table (or of its cards), and of the widest word each holds.
-CELL_WIDTHS = """s => [...document.querySelectorAll(s + ' td, ' + s + ' th')].filter(c => c.offsetWidth > 0).map(c => {
-  const words = c.innerText.split(/\\s+/).filter(w => w.length > 2);
+CELL_WIDTHS = """s => [...document.querySelectorAll(['td', 'th', '[role=gridcell]'].map(c => s + ' ' + c).join(', '))]
+  .filter(c => c.offsetWidth > 0).map(c => {
+  const words = c.innerText.split(/[^\\p{L}\\p{N}'’-]+/u).filter(w => w.length > 2);
   const probe = document.createElement('span');
   probe.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap';
   probe.style.font = getComputedStyle(c).font;
@@ -204,6 +205,9 @@ def test_on_a_phone_no_column_of_the_speaker_table_is_narrower_than_its_words(ph
     page.wait_for_selector("#who-table thead th")
     headers = page.evaluate(CELL_WIDTHS, "#who-table thead")
     assert len(headers) == 6 and all(width >= widest for width, widest in headers), headers
+    page.wait_for_selector("#who-table [role=gridcell]")
+    cells = page.evaluate(CELL_WIDTHS, "#who-table .virtual-body")
+    assert len(cells) >= 6 and all(width >= widest for width, widest in cells), [c for c in cells if c[0] < c[1]]
 
 
 def test_follow_ups_keep_the_previous_question_and_change_one_slot(desktop: Page) -> None:

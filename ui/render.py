@@ -43,8 +43,19 @@ table.story td.absent { color: #9ca3af; text-align: center; }
   table.story tr:first-child, table.story td.absent { display: none; }
   table.story tr { border: 1px solid #ddd; margin-bottom: 0.8em; }
   table.story td.carries::before { content: attr(data-outlet) ": "; font-weight: 600; }
-  /* The speaker table keeps its rows and scrolls sideways rather than squeeze a column below a word. */
-  #who-table table { min-width: 64em; }
+  /* The speaker table keeps its rows and scrolls sideways rather than squeeze a column below a word: its
+     header cells and its (virtual) body cells get one width per column instead of a share of the phone. */
+  #who-table table, #who-table .virtual-body { min-width: 65.5em; }
+  #who-table th, #who-table [role=gridcell] {
+    flex: 0 0 var(--col) !important; width: var(--col) !important;
+    min-width: var(--col) !important; max-width: var(--col) !important;
+  }
+  #who-table th:nth-child(1), #who-table [role=gridcell][data-col="0"] { --col: 9em; }
+  #who-table th:nth-child(2), #who-table [role=gridcell][data-col="1"] { --col: 12em; }
+  #who-table th:nth-child(3), #who-table [role=gridcell][data-col="2"] { --col: 8em; }
+  #who-table th:nth-child(4), #who-table [role=gridcell][data-col="3"] { --col: 4.5em; }
+  #who-table th:nth-child(5), #who-table [role=gridcell][data-col="4"] { --col: 10em; }
+  #who-table th:nth-child(6), #who-table [role=gridcell][data-col="5"] { --col: 22em; }
 }
 """
 
