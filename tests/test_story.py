@@ -6,12 +6,13 @@ import json
 import re
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from rag.actors.names import ActorNames, Name, place_names
 from rag.compare.article_pairs import stories
-from rag.compare.story_claims import Cell, Claim, story_matrix
+from rag.compare.story_claims import Cell, Claim, numbers, story_matrix
 from rag.engine import Engine
 from rag.question.plan import outlets_named
 from rag.question.verify import verify
@@ -172,3 +173,8 @@ def test_an_outlet_count_that_disagrees_with_its_citations_is_withheld(dunmere_e
     assert answer.answer.startswith("All 5 outlets answer this") and verify(answer, texts) == []
     inflated = replace(answer, answer=answer.answer.replace("All 5 outlets", "4 of 5 outlets", 1))
     assert any("cites 5 outlet(s)" in p for p in verify(inflated, texts))
+
+
+def test_a_bare_four_digit_number_in_the_range_of_years_is_no_figure_to_compare() -> None:
+    sentence = SimpleNamespace(text="Divers found 1912 pieces of debris and a 2,000-pound frame.")  # 1912: CARDINAL
+    assert numbers(sentence) == "“2,000”", "counts of a thousand or more are written with a comma"
