@@ -235,3 +235,9 @@ def test_shown_speakers_are_scored_against_labels_by_offsets(tmp_path: Path) -> 
     scores = score_speaker_labels(labels, tmp_path)
     assert (scores["shown"], scores["right"], scores["labelled_speakers"]) == (3, 2, 2)
     assert scores["precision"] == pytest.approx(2 / 3) and scores["kinds_right"] == 1.0
+
+
+def test_a_title_the_tokenizer_cuts_from_a_name_stays_with_it() -> None:
+    text = "The ferry was reported overdue on Sunday.\nLt.-Cmdr. Len Hickey said two aircraft were helping the search."
+    said = next(a for a in extract_attributions(text) if a.cue.text == "said")
+    assert said.speaker.text == "Lt.-Cmdr. Len Hickey" and said.source_kind == "named_person"

@@ -84,3 +84,17 @@ def test_sentence_splitting_has_no_wall_clock_limit_another_thread_could_trip() 
 
     assert sentence_spans("One sentence here. Another one there.") == [(0, 18), (19, 37)]
     assert nltk.redos.DEFAULT_TIMEOUT is None, "a thread holding the GIL for 5 s would fail the ingest"
+
+
+def test_a_title_before_a_name_does_not_end_the_sentence() -> None:
+    text = (
+        "“The search has found nothing,” said Capt. Ana Ruiz, who leads it. Lt.-Cmdr. Karl Deane agreed. "
+        "Gov. Maria Solberg said the port would stay shut. The ferry left at 9 a.m. Sunday. It did not return."
+    )
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "“The search has found nothing,” said Capt. Ana Ruiz, who leads it.",
+        "Lt.-Cmdr. Karl Deane agreed.",
+        "Gov. Maria Solberg said the port would stay shut.",
+        "The ferry left at 9 a.m. Sunday.",
+        "It did not return.",
+    ]

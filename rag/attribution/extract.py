@@ -456,7 +456,8 @@ def _with_source_only_if_well_formed(doc: Doc, draft: _Draft) -> _Draft:
     (the tagger's nearest-source grouping reaching across a full stop), is headed by a preposition or verb
     ("with a total of nine"), ends on a determiner or conjunction ("…, a"), or is only part of a larger noun
     phrase ("Lisbon" of "Lisbon time", "Hale's dismissal" of "the board's reason for Hale's dismissal").
-    A description in apposition to a person's name gains the name ("Karl Deane, the commander of …")."""
+    A description in apposition to a person's name gains the name ("Karl Deane, the commander of …"), and so does
+    a title cut from the name after it ("Lt.-Cmdr." of "Lt.-Cmdr. Karl Deane")."""
     if draft.source is None:
         return draft
     phrase = doc.char_span(draft.source.start, draft.source.end, alignment_mode="expand")
@@ -472,6 +473,16 @@ def _with_source_only_if_well_formed(doc: Doc, draft: _Draft) -> _Draft:
         or (outside and root.dep_ == "pobj" and root.head.head.pos_ in ("NOUN", "PROPN"))
     ):
         return replace(draft, source=None)
+    after = doc[phrase.end] if phrase.end < len(doc) else None
+    if (
+        phrase.text.endswith(".")
+        and len(phrase) <= 3
+        and after is not None
+        and after.ent_iob_ == "B"
+        and (after.ent_type_ == "PERSON")
+    ):  # a title the tokenizer cut from its name ("Lt.-Cmdr. Len Hickey said"): the name is the speaker's too
+        name = next(e for e in doc.ents if e.start == after.i)
+        return replace(draft, source=Span.of(doc.text, draft.source.start, name.end_char))
     if root.dep_ == "appos" and root.head.i < phrase.start and root.head.ent_type_ == "PERSON":
         # "Rear Admiral Karl Deane, the commander of …, said": the description names no one without the name
         return replace(draft, source=Span.of(doc.text, root.head.left_edge.idx, draft.source.end))

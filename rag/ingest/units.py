@@ -89,7 +89,16 @@ def _punkt():
     # own are linear. The clock runs on while another thread holds the GIL (Chroma's add of one batch takes
     # seconds at a million units), and a 100,000-article ingest failed on it. Article size is bounded at load.
     nltk.redos.DEFAULT_TIMEOUT = None
-    return PunktTokenizer("english")
+    tokenizer = PunktTokenizer("english")
+    tokenizer._params.abbrev_types.update(TITLES)
+    return tokenizer
+
+
+# Titles before a name that the English Punkt model does not know as abbreviations: without them "said Capt.
+# Jamie Frederick" ends a sentence after "Capt." and the speaker lands in the next unit.
+TITLES = frozenset(
+    "capt cmdr lt.-cmdr lt.-col lt.-gen maj.-gen gov govs sgt cpl pvt supt det insp atty brig rev hon sens".split()
+)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
