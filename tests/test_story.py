@@ -14,10 +14,11 @@ from rag.actors.names import ActorNames, Name, place_names
 from rag.compare.article_pairs import stories
 from rag.compare.story_claims import Cell, Claim, numbers, story_matrix
 from rag.engine import Engine
+from rag.question.compose import compared_value
 from rag.question.plan import outlets_named
 from rag.question.verify import verify
 from rag.store.catalog import Outlets
-from tests.conftest import ABSTENTION_MISSED, make_engine, run_cli
+from tests.conftest import make_engine, run_cli
 
 DUNMERE = Path("eval/fixtures/dunmere")
 FESTIVAL = "coast-herald-lantern-festival"
@@ -127,6 +128,17 @@ def test_story_command(dunmere_engine: Engine) -> None:
             ["The state media coverage carries 1 claim(s) missing from the other outlets:", "has not said how many"],
         ),
         ("Which sources does the wire service rely on?", ["Northern Wire (2025-09-02) relies on these sources:"]),
+        (  # the values right after the outlets that answer, with a verdict
+            "Do the outlets agree on how many homes the dam would power?",
+            ["All 5 outlets answer this", "\n“400,000 homes” [", "“500,000 homes” [", "(the outlets differ)\n"],
+        ),
+        (
+            "Do Karsa Today and the Ledger agree on how many homes the dam would power?",
+            [
+                "All 2 outlets answer this: Karsa Today [1], The Ostrian Ledger [2].\n“400,000 homes” [1][2]",
+                "“400,000 homes” [1][2] (the outlets agree)",
+            ],
+        ),
     ],
 )
 def test_the_chat_answers_questions_about_outlets(dunmere_engine: Engine, question: str, expected: list[str]) -> None:
@@ -140,7 +152,6 @@ def test_the_chat_answers_questions_about_outlets(dunmere_engine: Engine, questi
         )
 
 
-@ABSTENTION_MISSED
 def test_an_outlet_question_the_story_does_not_answer_abstains(dunmere_engine: Engine) -> None:
     assert dunmere_engine.ask("Do the outlets agree on who won the Ostrian election?").abstained
 
@@ -178,3 +189,9 @@ def test_an_outlet_count_that_disagrees_with_its_citations_is_withheld(dunmere_e
 def test_a_bare_four_digit_number_in_the_range_of_years_is_no_figure_to_compare() -> None:
     sentence = SimpleNamespace(text="Divers found 1912 pieces of debris and a 2,000-pound frame.")  # 1912: CARDINAL
     assert numbers(sentence) == "“2,000”", "counts of a thousand or more are written with a comma"
+
+
+def test_values_compare_however_each_outlet_writes_them() -> None:
+    assert compared_value("66%") == compared_value("66 per cent")
+    assert compared_value("about 3,000 residents") == compared_value("some 3,000 residents")
+    assert compared_value("3,000 residents") != compared_value("5,000 residents")

@@ -6,6 +6,7 @@ chains stay exactly as the article has them.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from rag import settings
@@ -85,19 +86,37 @@ def choose_passages(plan: Plan, hits: list[NodeWithScore], max_cited: int, actor
 
 def answer_line(plan: Plan, citations: list[Citation], texts: dict[str, str]) -> str | None:
     """The answer phrases of the given cited sentences (those the ranker rates as answering), each quoted and
-    cited, alike ones together: “400,000 homes” [1][2], “500,000 homes” [3] (the outlets differ). Outlets
-    differ only when two of them give different values; one outlet's two figures are two facts."""
+    cited, alike values together: “400,000 homes” [1][2], “500,000 homes” [3] (the outlets differ). Outlets
+    differ only when two of them give different values (one outlet's two figures are two facts), and agree when
+    two or more give one value, however each writes it ("66%" / "66 per cent", "about 3,000" / "some 3,000")."""
     cited: dict[str, list[Citation]] = {}
+    shown: dict[str, str] = {}
     for citation in citations:
         phrase = answer_phrase(plan, texts[citation.article_id], citation.start, citation.end)
         if phrase is not None:
-            cited.setdefault(phrase.text, []).append(citation)
+            value = compared_value(phrase.text)
+            shown.setdefault(value, phrase.text)
+            cited.setdefault(value, []).append(citation)
     if not cited:
         return None
-    line = ", ".join(f"“{phrase}” " + "".join(f"[{c.n}]" for c in found) for phrase, found in cited.items())
-    outlets = {phrase: {c.outlet for c in found} for phrase, found in cited.items()}
-    differ = any(a != b and outlets[a] != outlets[b] for a in outlets for b in outlets)
-    return line + (" (the outlets differ)" if differ else "")
+    line = ", ".join(f"“{shown[value]}” " + "".join(f"[{c.n}]" for c in found) for value, found in cited.items())
+    outlets = {value: {c.outlet for c in found} for value, found in cited.items()}
+    if any(a != b and outlets[a] != outlets[b] for a in outlets for b in outlets):
+        return line + " (the outlets differ)"
+    return line + (" (the outlets agree)" if len(cited) == 1 and len(next(iter(outlets.values()))) > 1 else "")
+
+
+# Words that only round a figure ("about 3,000", "some 3,000"): the figure is the same.
+ROUNDING = re.compile(r"\b(?:about|around|some|roughly|approximately|an estimated|the)\b")
+
+
+def compared_value(phrase: str) -> str:
+    """A value as outlets' values are compared: lower case, figures without thousands separators, "per cent"
+    and "percent" as "%", rounding words and plural endings left out."""
+    text = phrase.lower().replace("per cent", "%").replace("percent", "%")
+    text = ROUNDING.sub(" ", re.sub(r"(?<=\d),(?=\d{3})", "", text))
+    words = re.findall(r"\d+(?:\.\d+)?|%|[^\W\d_]+", text)
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words)
 
 
 def compose(

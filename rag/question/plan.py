@@ -67,7 +67,9 @@ OUTLETS_ASKED = re.compile(
 REPORT_AHEAD = r"(?=\W*(?:['’]s\s+)?(?:report|article|story|coverage|piece|account|version)\b)"
 ACTOR_WORDS = re.compile(r"\b(?:actors?|countries|states|sides?|governments?|who)\b", re.IGNORECASE)
 # The kind of answer a question asks for, by its question word at the start of a clause ("Per CNN, when …").
-CLAUSE_START = r"(?:^|[,;:]\s+)"
+# Where a question's wh-word can stand: at its start, after a clause break, or after "agree on" ("Do the outlets
+# agree on how many …?" expects a number as much as "How many …?").
+CLAUSE_START = r"(?:^|[,;:]\s+|\b(?:agree|differ|disagree)\s+(?:on|about|over)\s+)"
 EXPECTS: dict[Expects, re.Pattern[str]] = {
     "time": re.compile(
         CLAUSE_START

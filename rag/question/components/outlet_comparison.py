@@ -152,7 +152,10 @@ def _line_up(plan: Plan, answers: list[OutletAnswer], library: Library, named: b
         ]
         lines.append(f"With other figures: {'; '.join(figures)}.")
     lines += _differences([a.hits[0] for a in answers if a in answering], answered.citations, library)
-    answer_text = "\n".join([*lines, answered.answer])
+    body = answered.answer.splitlines()
+    if plan.expects and body and not body[0].endswith(" reports:"):  # the values, agreeing or not: right after
+        lines.insert(1, body.pop(0))  # the outlets that answer
+    answer_text = "\n".join([*lines, *body])
     return Answer(plan.question, answer_text, False, answered.citations, answered.attributions)
 
 
