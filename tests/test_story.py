@@ -128,6 +128,10 @@ def test_story_command(dunmere_engine: Engine) -> None:
             ["The state media coverage carries 1 claim(s) missing from the other outlets:", "has not said how many"],
         ),
         ("Which sources does the wire service rely on?", ["Northern Wire (2025-09-02) relies on these sources:"]),
+        (  # a passage on the subject that gives no figure is no answer to "how many"
+            "Do the outlets agree on how many residents would have to be moved?",
+            ["4 of 5 outlets answer this", "(the outlets differ)", "Cited without a figure: Karsa Today ["],
+        ),
         (  # the values right after the outlets that answer, with a verdict
             "Do the outlets agree on how many homes the dam would power?",
             ["All 5 outlets answer this", "\n“400,000 homes” [", "“500,000 homes” [", "(the outlets differ)\n"],

@@ -18,6 +18,7 @@ from rag.compare.wire_copy import same_text_groups
 from rag.index.library import Library
 from rag.index.terms import content_terms
 from rag.question.answer import Answer, Citation, abstention, cite
+from rag.question.answer_phrase import answer_phrase
 from rag.question.answerable import answered_probability, unanswered_reason
 from rag.question.compose import cite_passages, compose
 from rag.question.plan import Plan
@@ -27,6 +28,15 @@ if TYPE_CHECKING:
 
 # "What does A include that B leaves out / does not mention / omits?" (not any "not": "a child who was not
 # vaccinated" asks no such thing).
+# What a passage lacks when it gives no answer of the asked type.
+VALUE_WORDS = {
+    "time": "a date or time",
+    "number": "a figure",
+    "amount": "an amount",
+    "place": "a place",
+    "duration": "a length of time",
+    "name": "a name",
+}
 LEAVES_OUT = re.compile(
     r"\b(?:leaves? out|left out|omits?|omitted|drops?|lacks?|miss(?:es)?|(?:does|do|did)(?:\s+not|n['’]t))\b", re.I
 )
@@ -134,7 +144,18 @@ def _line_up(plan: Plan, answers: list[OutletAnswer], library: Library, named: b
     by_outlet: dict[str, list[Citation]] = {}
     for citation in answered.citations:
         by_outlet.setdefault(citation.outlet, []).append(citation)
-    giving = [a.outlet for a in answering if all(f in " ".join(c.text for c in by_outlet[a.outlet]) for f in asked)]
+    texts = {a: article.text for a, article in library.articles([c.article_id for c in answered.citations]).items()}
+
+    def gives_value(outlet: str) -> bool:
+        """For "How many …?", a sentence on the subject that gives no number is no answer."""
+        cited = by_outlet[outlet]
+        return not plan.expects or any(answer_phrase(plan, texts[c.article_id], c.start, c.end) for c in cited)
+
+    giving = [
+        a.outlet
+        for a in answering
+        if all(f in " ".join(c.text for c in by_outlet[a.outlet]) for f in asked) and gives_value(a.outlet)
+    ]
     listed = ", ".join(f"{outlet} " + "".join(f"[{c.n}]" for c in by_outlet[outlet]) for outlet in giving)
     share = f"All {len(answers)}" if len(giving) == len(answers) else f"{len(giving)} of {len(answers)}"
     lines = [f"{share} outlets answer this: {listed}." if giving else f"None of {len(answers)} outlets answers this."]
@@ -143,7 +164,11 @@ def _line_up(plan: Plan, answers: list[OutletAnswer], library: Library, named: b
     elif silent:
         lines[0] += f" The other {len(silent)} do not."
     lines += _same_text(giving, library, answered.citations)
-    others = [a.outlet for a in answering if a.outlet not in giving]
+    valueless = [a.outlet for a in answering if a.outlet not in giving and not gives_value(a.outlet)]
+    if valueless:
+        cited = "; ".join(f"{outlet} " + "".join(f"[{c.n}]" for c in by_outlet[outlet]) for outlet in valueless)
+        lines.append(f"Cited without {VALUE_WORDS[plan.expects]}: {cited}.")
+    others = [a.outlet for a in answering if a.outlet not in giving and a.outlet not in valueless]
     if others:
         figures = [
             f"{', '.join(f'“{n}”' for n in NUMBER.findall(c.text)) or 'no figure'} in {outlet} [{c.n}]"
