@@ -28,6 +28,7 @@ from rag.models.encoder import embed_model
 from rag.models.linear import decision_model
 from rag.models.relevance import relevance_model
 from rag.question import components
+from rag.question.answer_phrase import answer_phrase
 from rag.question.components import actor_comparison, did_say, fact, sources
 from rag.question.plan import Kind, Plan, understand
 from rag.question.verify import verify
@@ -258,3 +259,20 @@ def test_pushing_back_is_opposing_not_backing(library: MemoryLibrary) -> None:
 def test_the_plan_resolves_capitals_and_surnames_to_actors(library: MemoryLibrary) -> None:
     plan = understand("Did Herrera and La Paz agree?", library.names())
     assert plan.actors == {"Tomás Herrera": ["Herrera"], "Bolivia": ["La Paz"]}
+
+
+@pytest.mark.parametrize(
+    ("question", "phrase"),
+    [
+        ("How long had the ferry been sailing when the radio failed?", "about two hours"),
+        ("Do the outlets agree on how long the ferry had been sailing?", "about two hours"),
+        ("How long is the ferry?", "40-metre"),
+        ("Do the outlets agree on how many passengers were aboard?", "35 passengers"),
+    ],
+)
+def test_the_answer_phrase_is_of_the_asked_type(library: MemoryLibrary, question: str, phrase: str) -> None:
+    sentence = (
+        "The 40-metre ferry lost its radio over the weekend, about two hours into the crossing, with 35 passengers."
+    )
+    found = answer_phrase(understand(question, library.names()), sentence, 0, len(sentence))
+    assert found is not None and found.text == phrase

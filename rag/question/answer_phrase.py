@@ -33,6 +33,12 @@ ENTITY_LABELS: dict[Expects, tuple[str, ...]] = {
     "duration": ("DATE", "TIME", "QUANTITY"),
     "name": ("PERSON", "ORG", "NORP"),
 }
+# "How long …?" asks for a stretch of time ("about two hours"), not any date or measure the recogniser tags
+# alongside ("the weekend", "21-foot"), unless it asks how long something is ("How long is the bridge?").
+TIME_UNITS = re.compile(
+    r"\b(?:seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|century|centuries)\b", re.IGNORECASE
+)
+ASKS_LENGTH = re.compile(r"\bhow long (?:is|was|are|were)\b", re.IGNORECASE)
 # How a number attaches to the noun it counts ("5,000 residents", "an 11-nation bloc").
 COUNTING = ("nummod", "quantmod", "compound")
 
@@ -59,6 +65,10 @@ def answer_phrase(plan: Plan, text: str, start: int, end: int) -> Span | None:
         if entity.label_ not in ENTITY_LABELS[plan.expects] or entity.text.lower() in asked:
             continue
         if not about_reporting and _frames_the_report(entity):
+            continue
+        if plan.expects == "duration" and not (
+            TIME_UNITS.search(entity.text) or (entity.label_ == "QUANTITY" and ASKS_LENGTH.search(plan.question))
+        ):
             continue
         first, last = entity.start, entity.end
         if plan.expects in ("number", "amount"):
