@@ -23,6 +23,13 @@ HEDGE_ADVERBS = frozenset("reportedly allegedly purportedly reputedly apparently
 CITING = "citing"
 
 PRONOUN_SOURCES = {"he": "singular", "she": "singular", "they": "plural", "it": "singular", "we": "plural"}
+# Titles written before a name, abbreviated with a full stop ("Capt. Ana Ruiz said"): a name after one is a
+# person's, and the full stop ends no sentence.
+PERSONAL_TITLES = frozenset(
+    """
+    Mr Mrs Ms Dr Prof Sen Sens Rep Gov Govs Gen Capt Lt Cmdr Adm Col Maj Sgt Cpl Pvt Supt Det Insp Atty Brig Rev Hon
+    """.split()
+)
 # "his" / "their" as a source ("his demand for"): whose, the text around it rarely says; never shown as a speaker.
 POSSESSIVE_SOURCES = frozenset({"his", "her", "their", "its", "our"})
 # The "who" of "Modi, who had not opposed …": a source that stands for the noun phrase its clause hangs on.

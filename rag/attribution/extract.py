@@ -37,6 +37,7 @@ from rag.attribution.cues import (
     OUTLET,
     OUTLET_DESCRIPTION,
     OUTLET_NAMES,
+    PERSONAL_TITLES,
     PRONOUN_SOURCES,
     RELATIVE_SOURCES,
     XCOMP_CUES,
@@ -390,7 +391,6 @@ def _continuations(text: str, doc: Doc, drafts: list[_Draft]) -> list[_Draft]:
     return found
 
 
-TITLES = frozenset("Mr Mrs Ms Dr Prof Sen Rep Gov Gen".split())
 SUFFIXES = frozenset("Jr Sr II III IV".split())
 
 
@@ -436,7 +436,6 @@ def _antecedent(doc: Doc, draft: _Draft, earlier: list[tuple[_Draft, Span | None
 NOT_PEOPLE = frozenset({"GPE", "LOC", "ORG", "NORP", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART"})
 # Entity types the small English model rarely gives a person (it often calls an unfamiliar surname ORG).
 PLACES_AND_GROUPS = frozenset({"GPE", "LOC", "NORP", "FAC"})
-PERSONAL_TITLES = frozenset("Mr Mrs Ms Miss Dr Prof Sen Rep Gov Gen Capt Lt Cmdr Adm Col Maj Sgt Rev Judge".split())
 
 
 def _may_be_a_person(doc: Doc, speaker: Span) -> bool:
@@ -479,7 +478,7 @@ def _with_source_only_if_well_formed(doc: Doc, draft: _Draft) -> _Draft:
         and len(phrase) <= 3
         and after is not None
         and after.ent_iob_ == "B"
-        and (after.ent_type_ == "PERSON")
+        and after.ent_type_ == "PERSON"
     ):  # a title the tokenizer cut from its name ("Lt.-Cmdr. Len Hickey said"): the name is the speaker's too
         name = next(e for e in doc.ents if e.start == after.i)
         return replace(draft, source=Span.of(doc.text, draft.source.start, name.end_char))
@@ -515,7 +514,7 @@ def _full_name(doc: Doc, source: Span, earlier: list[tuple[_Draft, Span | None]]
     the article gave before: the nearest earlier source about that person ("Abbott spokesman Andrew
     Mahaleris"), which also says who the person is, else the name itself."""
     words = source.text.split()
-    named = words[1:] if words and words[0].rstrip(".") in TITLES else words
+    named = words[1:] if words and words[0].rstrip(".") in PERSONAL_TITLES else words
     if not 0 < len(named) <= 2 or not all(word[:1].isupper() for word in named):
         return None
     fuller = [
@@ -600,10 +599,12 @@ def _people_words(doc: Doc, sources: list[tuple[_Draft, Span | None]]) -> frozen
         if resolved is not None and draft.source is not None and draft.source.text.lower() in ("he", "she")
     ]
     words = {w for name in names for w in _name_words(name) if w[:1].isupper()}
-    titled = {
-        tok.nbor().text for tok in doc[:-1] if tok.text.rstrip(".") in PERSONAL_TITLES and tok.nbor().pos_ == "PROPN"
-    }
-    return frozenset(words | titled)
+    for title in (tok for tok in doc if tok.text.rstrip(".") in PERSONAL_TITLES):
+        for name in doc[title.i + 1 : title.i + 4]:
+            if name.pos_ != "PROPN":
+                break
+            words.add(name.text)
+    return frozenset(words)
 
 
 def _ends_in_person(doc: Doc, phrase: SpacySpan) -> bool:

@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from rag import settings
+from rag.attribution.cues import PERSONAL_TITLES
 from rag.attribution.spans import opens_quotation
 from rag.imports import hidden
 from rag.ingest.articles import Article
@@ -90,14 +91,14 @@ def _punkt():
     # seconds at a million units), and a 100,000-article ingest failed on it. Article size is bounded at load.
     nltk.redos.DEFAULT_TIMEOUT = None
     tokenizer = PunktTokenizer("english")
-    tokenizer._params.abbrev_types.update(TITLES)
+    tokenizer._params.abbrev_types.update(TITLE_ABBREVIATIONS)
     return tokenizer
 
 
-# Titles before a name that the English Punkt model does not know as abbreviations: without them "said Capt.
-# Jamie Frederick" ends a sentence after "Capt." and the speaker lands in the next unit.
-TITLES = frozenset(
-    "capt cmdr lt.-cmdr lt.-col lt.-gen maj.-gen gov govs sgt cpl pvt supt det insp atty brig rev hon sens".split()
+# Titles before a name, as Punkt's abbreviation types (lower case, no final full stop): without them "said Capt.
+# Ana Ruiz" ends a sentence after "Capt." and the speaker lands in the next unit.
+TITLE_ABBREVIATIONS = frozenset(
+    {title.lower() for title in PERSONAL_TITLES} | {"lt.-cmdr", "lt.-col", "lt.-gen", "maj.-gen"}
 )
 
 
