@@ -132,6 +132,22 @@ def test_who_groups_speakers_with_counts(cli_home: Path) -> None:
     assert "No indexed article" in run_cli(cli_home, "who", "--article", "nope").stderr
 
 
+def test_eval_speakers_scores_labels_given_by_offsets(tmp_path: Path) -> None:
+    folder = tmp_path / "kits" / "harbour" / "articles"
+    folder.mkdir(parents=True)
+    body = "Harbour minister Ana Ruiz said the pier would close."
+    (folder / "pier.md").write_text(f"---\nid: pier\ntitle: Pier\noutlet: Beacon Post\ndate: 2025-01-02\n---\n{body}\n")
+    cue = body.index("said")
+    label = {"story": "harbour", "article": "pier.md", "cue": [cue, cue + 4], "source": [0, 25]}
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(json.dumps({**label, "speaker": [0, 25], "kind": "named_person"}) + "\n")
+    args = ("eval-speakers", "--kits", str(tmp_path / "kits"), "--labels", str(labels), "--json")
+    result = run_cli(tmp_path / "home", *args)
+    assert result.returncode == 0, result.stderr
+    scores = json.loads(result.stdout)
+    assert (scores["shown"], scores["right"], scores["precision"], scores["kinds_right"]) == (1, 1, 1.0, 1.0)
+
+
 def test_eval_attributions_prints_span_scores(cli_home: Path) -> None:
     result = run_cli(cli_home, "eval-attributions", "--json")
     scores = json.loads(result.stdout)
