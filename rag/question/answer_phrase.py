@@ -9,6 +9,7 @@ already in the question and that counts what the question asks about ("How many 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from rag.attribution.cues import CUE_VERBS, OUTLET
@@ -18,6 +19,7 @@ from rag.index.terms import content_terms, matched
 from rag.question.plan import REPORTING_VERBS, Expects, Plan
 
 if TYPE_CHECKING:
+    from spacy.tokens import Doc
     from spacy.tokens import Span as SpacySpan
 
 # A question about the reporting itself ("When did Peskov say …?", "When did he make his remarks?", "Who told the
@@ -52,11 +54,18 @@ def _frames_the_report(entity: SpacySpan) -> bool:
     return lemma(head).lower() in CUE_VERBS or bool(OUTLET.fullmatch(entity.text.removeprefix("The ")))
 
 
+@lru_cache(maxsize=2048)
+def _parsed(sentence: str) -> Doc:
+    """A cited sentence's parse: an outlet answer reads each cited sentence twice (does it give a value, and
+    which), and a story's sentences are cited again for each question about it."""
+    return nlp()(sentence)
+
+
 def answer_phrase(plan: Plan, text: str, start: int, end: int) -> Span | None:
     """The span of `text[start:end]` (a cited sentence) that answers the planned question, or None."""
     if plan.expects is None:
         return None
-    doc = nlp()(text[start:end])
+    doc = _parsed(text[start:end])
     asked = plan.question.lower()
     wanted = plan.words - plan.names
     about_reporting = bool(ASKS_ABOUT_REPORTING.search(plan.question))
