@@ -418,7 +418,7 @@ def _antecedent(doc: Doc, draft: _Draft, earlier: list[tuple[_Draft, Span | None
     or a place the parser took for a person."""
     wanted = PRONOUN_SOURCES[draft.source.text.lower()]
     candidates = [c for c in _named_speakers(earlier) if c.end <= draft.source.start and _number(doc, c) == wanted]
-    if draft.source.text.lower() in ("he", "she"):
+    if _names_a_person(draft):
         quoted = quote_spans(doc.text, 0, draft.source.start)
         candidates = [c for c in candidates if _may_be_a_person(doc, c)]
         candidates += [
@@ -436,6 +436,11 @@ def _antecedent(doc: Doc, draft: _Draft, earlier: list[tuple[_Draft, Span | None
 NOT_PEOPLE = frozenset({"GPE", "LOC", "ORG", "NORP", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART"})
 # Entity types the small English model rarely gives a person (it often calls an unfamiliar surname ORG).
 PLACES_AND_GROUPS = frozenset({"GPE", "LOC", "NORP", "FAC"})
+
+
+def _names_a_person(draft: _Draft) -> bool:
+    """The draft's source is "he" or "she": it stands for a person."""
+    return draft.source is not None and draft.source.text.lower() in ("he", "she")
 
 
 def _may_be_a_person(doc: Doc, speaker: Span) -> bool:
@@ -593,11 +598,7 @@ def _people_words(doc: Doc, sources: list[tuple[_Draft, Span | None]]) -> frozen
     """Words the article uses for people: of the names of two or more words it gives a person ("Maria
     Solberg"), after a personal title ("Dr. Peter Lund"), and of the names a "he" or "she" stands for."""
     names = [e.text for e in doc.ents if e.label_ == "PERSON" and len(e) > 1]
-    names += [
-        resolved.text
-        for draft, resolved in sources
-        if resolved is not None and draft.source is not None and draft.source.text.lower() in ("he", "she")
-    ]
+    names += [resolved.text for draft, resolved in sources if resolved is not None and _names_a_person(draft)]
     words = {w for name in names for w in _name_words(name) if w[:1].isupper()}
     for title in (tok for tok in doc if tok.text.rstrip(".") in PERSONAL_TITLES):
         for name in doc[title.i + 1 : title.i + 4]:

@@ -64,9 +64,14 @@ def _story(plan: Plan, library: Library) -> list[str]:
     return next(group for group in stories(library.article_views()) if top in group)
 
 
+def _name_words(outlet: str) -> list[str]:
+    """The words of an outlet's name a question may name it by ("Ledger" for "The Ostrian Ledger")."""
+    return [w for w in re.findall(r"[\w’'-]{4,}", outlet) if not w.isdigit()]
+
+
 def _position(question: str, outlet: str) -> int:
     """Where the question first names an outlet (by any word of its name, in any case: "karsa today")."""
-    words = [w for w in re.findall(r"[\w’'-]{4,}", outlet) if not w.isdigit()]
+    words = _name_words(outlet)
     spots = [m.start() for w in words if (m := re.search(rf"\b{re.escape(w)}\b", question, re.IGNORECASE))]
     return min(spots, default=len(question))
 
@@ -89,7 +94,7 @@ def _includes_and_omits(question: str, named: list[str], omission: int) -> tuple
 def _last_mention(text: str, outlet: str) -> int:
     """Where `text` last names the outlet, by its name or a word of it ("The Age", "Ledger"), or -1."""
     name = re.sub(r"^the\s+", "", outlet, flags=re.IGNORECASE)
-    words = [name, *(w for w in re.findall(r"[\w’'-]{4,}", name) if not w.isdigit())]
+    words = [name, *_name_words(name)]
     spots = [m.start() for w in words for m in re.finditer(rf"\b{re.escape(w)}\b", text, re.IGNORECASE)]
     return max(spots, default=-1)
 
