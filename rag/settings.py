@@ -89,6 +89,10 @@ MAX_CITED = 3
 # A when / how-many / where question may cite one more sentence for each further outlet that answers it, up to
 # this many in all, so that every outlet's value is shown ("3,000" in two, "5,000" in one, "has not said" in one).
 VALUES_CITED = 6
+# Of an outlet's passages ranked for a question about whom it credits, how many are searched for a news
+# organisation it credits: a report often names its source a sentence or two away from the claim ("The data came
+# from …, the Courier reported"). Set by hand; an article of the real stories holds about 12 sentences.
+CREDIT_WINDOW = 5
 # The best passages whose claims an outlet question considers.
 CLAIMS_CONSIDERED = 3
 # Rows and evidence sentences of an actor comparison in the chat (the Compare tab shows all).

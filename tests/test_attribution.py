@@ -241,3 +241,16 @@ def test_a_title_the_tokenizer_cuts_from_a_name_stays_with_it() -> None:
     text = "The ferry was reported overdue on Sunday.\nLt.-Cmdr. Len Hickey said two aircraft were helping the search."
     said = next(a for a in extract_attributions(text) if a.cue.text == "said")
     assert said.speaker.text == "Lt.-Cmdr. Len Hickey" and said.source_kind == "named_person"
+
+
+def test_a_dateline_is_no_part_of_a_speaker() -> None:
+    found = extract_attributions("NORTH VALE – The Harbour Courier reports that the ferry will stop running in May.")
+    assert found[0].source.text == "The Harbour Courier"
+
+
+def test_an_outlet_a_claim_was_confirmed_to_is_its_recipient_and_a_link_of_its_chain() -> None:
+    text = "Clinic spokesperson Ana Ruiz confirmed the closure to The Associated Press. According to KXYZ, it is final."
+    confirmed, according = extract_attributions(text)
+    assert confirmed.recipient.text == "The Associated Press"
+    assert ("told", "The Associated Press") in [(link.role, link.text) for link in confirmed.chain]
+    assert according.source.text == "KXYZ" and according.recipient is None  # "according to X": X is the source

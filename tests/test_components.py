@@ -241,6 +241,9 @@ def test_an_answer_that_fails_verification_is_replaced_by_the_next_components(li
         ("Where are the next talks?", "fact", "place"),
         ("Who won the vote?", "fact", "name"),
         ("In the Courier's story, who says the pact was rushed?", "fact", None),
+        ("Whose reporting is the article based on?", "sources", None),
+        ("Which outlet builds its story on quotes from the minister?", "outlets", None),
+        ("Whom does each outlet credit for the figure?", "outlets", None),  # a source, not a name, is asked
     ],
 )
 def test_a_question_is_understood_once_into_a_plan(

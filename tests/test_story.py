@@ -143,6 +143,17 @@ def test_story_command(dunmere_engine: Engine) -> None:
                 "“400,000 homes” [1][2] (the outlets agree)",
             ],
         ),
+        (  # each outlet's sources for the claim, an outlet it was told to among them
+            "Whom do The Valley Times and Northern Wire credit for the number of residents who would be moved?",
+            [
+                "Whom each outlet credits:\n- The Valley Times: “a senior ministry official”, “the Ostrian Ledger” [1]",
+                "- Northern Wire: “an official” [2]",
+            ],
+        ),
+        (  # an outlet with no source for the claim says so
+            "Which news organisation does each outlet credit for the concern of Karsa and Velmar?",
+            ["- Northern Wire: “Karsa and Velmar”, “the Ostrian Ledger” [1]", "- Karsa Today: “Karsa and Velmar” ["],
+        ),
     ],
 )
 def test_the_chat_answers_questions_about_outlets(dunmere_engine: Engine, question: str, expected: list[str]) -> None:

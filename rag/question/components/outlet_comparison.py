@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rag import settings
+from rag.attribution.spans import Attribution, Span
 from rag.compare.article_pairs import stories
 from rag.compare.positions import ActorRow, Evidence
 from rag.compare.story_claims import NUMBER, Cell, Claim, claims
@@ -145,6 +146,8 @@ def _line_up(plan: Plan, answers: list[OutletAnswer], library: Library, named: b
     for outlet_answer in answering:
         best, *others = outlet_answer.hits
         chosen += [best] + [hit for hit in others[:1] if hit.node.metadata.get("answers", 0.0) >= settings.ANSWERING_AT]
+        if plan.credits:
+            chosen += _crediting(outlet_answer.hits[: settings.CREDIT_WINDOW], chosen, library)
     answered = cite_passages(plan, chosen, library)
     by_outlet: dict[str, list[Citation]] = {}
     for citation in answered.citations:
@@ -169,6 +172,8 @@ def _line_up(plan: Plan, answers: list[OutletAnswer], library: Library, named: b
     elif silent:
         lines[0] += f" The other {len(silent)} do not."
     lines += _same_text(giving, library, answered.citations)
+    if plan.credits:
+        lines += _credit_lines([a.outlet for a in answering], by_outlet, answered.attributions)
     valueless = [a.outlet for a in answering if a.outlet not in giving and not gives_value(a.outlet)]
     if valueless:
         cited = "; ".join(f"{outlet} " + "".join(f"[{c.n}]" for c in by_outlet[outlet]) for outlet in valueless)
@@ -187,6 +192,44 @@ def _line_up(plan: Plan, answers: list[OutletAnswer], library: Library, named: b
         lines.insert(1, body.pop(0))  # the outlets that answer
     answer_text = "\n".join([*lines, *body])
     return Answer(plan.question, answer_text, False, answered.citations, answered.attributions)
+
+
+def _crediting(hits: list[NodeWithScore], chosen: list[NodeWithScore], library: Library) -> list[NodeWithScore]:
+    """Of an outlet's passages ranked for the question, those not chosen yet that credit a news organisation
+    (its speaker is one, or it was told to one): where the outlet says whose reporting it relays."""
+    article_ids = {hit.node.metadata["article_id"] for hit in hits}
+    by_unit = library.attributions_by_unit(article_ids)
+
+    def credits_an_outlet(hit: NodeWithScore) -> bool:
+        found = by_unit.get((hit.node.metadata["article_id"], int(hit.node.metadata["unit"])), [])
+        return any(a.source_kind == "outlet" or _told(a) is not None for a in found)
+
+    return [hit for hit in hits if hit not in chosen and credits_an_outlet(hit)]
+
+
+def _told(attribution: Attribution) -> Span | None:
+    """Whom a source told it, when that is a name ("told the Ledger", "confirmed to CNN"; not "told reporters")."""
+    recipient = attribution.recipient
+    return recipient if recipient is not None and any(w[:1].isupper() for w in recipient.text.split()) else None
+
+
+def _credit_lines(outlets: list[str], by_outlet: dict[str, list[Citation]], shown: list[dict]) -> list[str]:
+    """Whom each outlet credits in its cited passages, as it names them: every speaker, and an outlet told."""
+    lines = ["Whom each outlet credits:"]
+    for outlet in outlets:
+        parts = []
+        for citation in by_outlet[outlet]:
+            named: list[str] = []
+            for item in shown:
+                if item["n"] != citation.n:
+                    continue
+                attribution = Attribution.from_dict(item)
+                named += [span.text for span in (attribution.named_source, _told(attribution)) if span is not None]
+            if named:
+                parts.append(", ".join(f"“{name}”" for name in dict.fromkeys(named)) + f" [{citation.n}]")
+        unsourced = "no source given " + "".join(f"[{c.n}]" for c in by_outlet[outlet])
+        lines.append(f"- {outlet}: " + ("; ".join(parts) or unsourced))
+    return lines
 
 
 def _same_text(outlets: list[str], library: Library, citations: list[Citation]) -> list[str]:
