@@ -154,6 +154,10 @@ def test_story_command(dunmere_engine: Engine) -> None:
             "Which news organisation does each outlet credit for the concern of Karsa and Velmar?",
             ["- Northern Wire: “Karsa and Velmar”, “the Ostrian Ledger” [1]", "- Karsa Today: “Karsa and Velmar” ["],
         ),
+        (  # the outlets whose sources bear the names asked, wherever in the article they speak
+            "Which outlets cite Petra Holm?",
+            ["4 of 5 outlets answer this:", "- Karsa Today: “Energy Minister Petra Holm” [", "The other 1 do not."],
+        ),
     ],
 )
 def test_the_chat_answers_questions_about_outlets(dunmere_engine: Engine, question: str, expected: list[str]) -> None:
@@ -185,6 +189,9 @@ def test_outlets_are_recognised_by_name_word_or_id() -> None:
         "a place is not its namesake outlet"
     )
     assert outlets_named("What does Karsa's report say?", outlets, names)[0].keys() == {"Karsa Today"}
+    assert outlets_named("Which outlet quotes the Ledger Gazette?", outlets, names)[0] == {}, (
+        "a word of an outlet's name inside a longer name is not the outlet"
+    )
 
 
 def test_outlets_running_one_text_are_named_and_counted_once(dunmere_engine: Engine, matrix: dict) -> None:

@@ -152,23 +152,32 @@ def outlet_mentions(question: str, outlets: Outlets, names: ActorNames) -> list[
     actor ("Valdoria") counts only before "report", "article" and the like. Ids are looked for first, then
     names, longest first.
     """
-    candidates: list[tuple[str, re.Pattern[str]]] = [
-        (outlets.outlet_of[token], re.compile(r"\b(?:the\s+)?" + re.escape(token) + r"\b(?:['’]s)?", re.IGNORECASE))
+    candidates: list[tuple[str, re.Pattern[str], bool]] = [
+        (outlets.outlet_of[token], re.compile(r"\b(?:the\s+)?" + re.escape(token) + r"\b(?:['’]s)?", re.I), False)
         for token in dict.fromkeys(re.findall(r"[\w][\w.-]*\w", question))
         if token in outlets.outlet_of
     ]
     for outlet in sorted(outlets.articles, key=len, reverse=True):
         full = re.escape(re.sub(r"^the\s+", "", outlet, flags=re.IGNORECASE))
         own = [re.escape(w) + (REPORT_AHEAD if names.actors(w) else "") for w in outlets.own_words.get(outlet, [])]
-        candidates.append((outlet, re.compile(r"\b(?:the\s+)?" + full + r"\b(?:['’]s)?", re.IGNORECASE)))
+        candidates.append((outlet, re.compile(r"\b(?:the\s+)?" + full + r"\b(?:['’]s)?", re.IGNORECASE), False))
         if own:
-            candidates.append((outlet, re.compile(r"\b(?:the\s+)?(?:" + "|".join(own) + r")\b(?:['’]s)?")))
+            candidates.append((outlet, re.compile(r"\b(?:the\s+)?(?:" + "|".join(own) + r")\b(?:['’]s)?"), True))
     mentions: list[tuple[str, int, int]] = []
-    for outlet, pattern in candidates:
+    for outlet, pattern, own_word in candidates:
         for match in pattern.finditer(question):
+            if own_word and _inside_another_name(question, match.start(), match.end()):
+                continue
             if all(match.end() <= start or end <= match.start() for _, start, end in mentions):
                 mentions.append((outlet, match.start(), match.end()))
     return sorted(mentions, key=lambda mention: mention[1])
+
+
+def _inside_another_name(text: str, start: int, end: int) -> bool:
+    """A word between capitalised words belongs to a longer name ("York" in "the New York Times")."""
+    before = re.search(r"([A-Z][\w.&-]*)\s+$", text[:start])
+    after = re.match(r"\s+[A-Z]", text[end:])
+    return bool(after or (before and before.start() > 0 and before[1] != "The"))
 
 
 def outlets_named(question: str, outlets: Outlets, names: ActorNames) -> tuple[dict[str, tuple[str, ...]], str]:

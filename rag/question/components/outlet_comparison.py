@@ -17,7 +17,7 @@ from rag.compare.positions import ActorRow, Evidence
 from rag.compare.story_claims import NUMBER, Cell, Claim, claims
 from rag.compare.wire_copy import same_text_groups
 from rag.index.library import Library
-from rag.index.terms import content_terms
+from rag.index.terms import content_terms, matched, name_terms
 from rag.question.answer import Answer, Citation, abstention, cite
 from rag.question.answer_phrase import answer_phrase
 from rag.question.answerable import answered_probability, unanswered_reason
@@ -51,6 +51,11 @@ class OutletAnswer:
     outlet: str
     hits: list[NodeWithScore]
     answered: float
+    credits_asked: bool = False  # its sources bear every name a question on crediting asks about
+
+    @property
+    def answers(self) -> bool:
+        return self.answered >= settings.ANSWERED_AT or self.credits_asked
 
 
 def _story(plan: Plan, library: Library) -> list[str]:
@@ -128,8 +133,34 @@ def ask_each(plan: Plan, library: Library, outlets: dict[str, list[str]]) -> lis
     found = []
     for outlet, article_ids in outlets.items():
         hits = library.retrieval.retrieve(plan.searched, plan.top_k, article_ids)
-        found.append(OutletAnswer(outlet, hits, answered_probability(plan, hits, library) if hits else 0.0))
+        answered = answered_probability(plan, hits, library) if hits else 0.0
+        crediting = _crediting_names(plan, library, article_ids)
+        if crediting:
+            hits = crediting + [hit for hit in hits if _unit_of(hit) not in {_unit_of(c) for c in crediting}]
+        found.append(OutletAnswer(outlet, hits, answered, credits_asked=bool(crediting)))
     return found
+
+
+def _unit_of(hit: NodeWithScore) -> tuple[str, int]:
+    return hit.node.metadata["article_id"], int(hit.node.metadata["unit"])
+
+
+def _crediting_names(plan: Plan, library: Library, article_ids: list[str]) -> list[NodeWithScore]:
+    """ "Which outlet builds its story on quotes from the Courier and KXYZ?": the passages whose sources (or the
+    outlets their sources told) bear the names the question asks about, when together they bear all of them;
+    else none."""
+    if not (plan.credits and plan.names):
+        return []
+    passages: dict[tuple[str, int], set[str]] = {}
+    for item in library.catalog.speakers.attributions(set(article_ids)):
+        spans = (item.attribution.named_source, _told(item.attribution))
+        named = matched(set(plan.names), {w for s in spans if s is not None for w in name_terms(f"x {s.text}")})
+        if named and item.unit is not None:
+            passages.setdefault((item.article_id, item.unit), set()).update(named)
+    if set().union(*passages.values()) != plan.names:
+        return []
+    found = [library.passage(article_id, unit) for article_id, unit in passages]
+    return [hit for hit in found if hit is not None]
 
 
 def _line_up(plan: Plan, answers: list[OutletAnswer], library: Library, named: bool) -> Answer:
@@ -137,8 +168,8 @@ def _line_up(plan: Plan, answers: list[OutletAnswer], library: Library, named: b
     the outlet; a first line saying which outlets answer and which do not. When the question names figures
     ("Which outlets say the dam would power 400,000 homes?"), an outlet whose passage gives other figures
     does not count as answering; it is shown with its figures."""
-    answering = [a for a in answers if a.answered >= settings.ANSWERED_AT]
-    silent = [a.outlet for a in answers if a.answered < settings.ANSWERED_AT]
+    answering = [a for a in answers if a.answers]
+    silent = [a.outlet for a in answers if not a.answers]
     if not named:
         answering = sorted(answering, key=lambda a: -a.answered)[: settings.VALUES_CITED]
     asked = NUMBER.findall(plan.searched)  # not the digits of an outlet's name ("B98.5")
@@ -349,7 +380,7 @@ def answer(plan: Plan, library: Library) -> Answer | None:
             return _only_in(plan, library, everyone[first], everyone[second], (first, second))
         named = [first, second]  # "What size does A give for X that B leaves out?": X asked of each
     answers = ask_each(plan, library, {o: everyone[o] for o in named} if named else everyone)
-    if not any(a.answered >= settings.ANSWERED_AT for a in answers):
+    if not any(a.answers for a in answers):
         best = max(answers, key=lambda a: a.answered)
         return abstention(plan.question, unanswered_reason(plan, best.hits, library) or "")
     return _line_up(plan, answers, library, named=bool(named))
