@@ -8,12 +8,16 @@ from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from rag.actors.names import ActorNames, Name, place_names
-from rag.compare.article_pairs import stories
-from rag.compare.story_claims import Cell, Claim, numbers, story_matrix
+from rag.attribution.extract import extract_attributions
+from rag.attribution.spans import Span
+from rag.compare.article_pairs import UnitView, stories
+from rag.compare.story_claims import Cell, Claim, numbers, stance_words, story_matrix
 from rag.engine import Engine
+from rag.ingest.articles import Article
 from rag.question.compose import compared_value
 from rag.question.plan import outlets_named
 from rag.question.verify import verify
@@ -217,3 +221,14 @@ def test_values_compare_however_each_outlet_writes_them() -> None:
     assert compared_value("66%") == compared_value("66 per cent")
     assert compared_value("about 3,000 residents") == compared_value("some 3,000 residents")
     assert compared_value("3,000 residents") != compared_value("5,000 residents")
+
+
+def test_a_stance_is_an_actors_own_cue_not_a_word_of_the_narration() -> None:
+    def cell(text: str) -> Cell:
+        article = Article("a", "A story", "Harbour Post", "2025-03-01", text)
+        unit = UnitView(0, Span.of(text, 0, len(text)), np.zeros(3), extract_attributions(text, "Harbour Post"))
+        return Cell(article, unit)
+
+    assert stance_words(cell("The minister said the strike would not affect the campaign against the rebels.")) == ""
+    assert stance_words(cell("If the mayor returns, he would lead the council again, according to one aide.")) == ""
+    assert stance_words(cell("The dockers' union opposes the plan, arguing that it would cut jobs.")) == "“opposes”"

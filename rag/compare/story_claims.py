@@ -133,9 +133,16 @@ def _quoted(words: list[str]) -> str:
 
 
 def stance_words(cell: Cell) -> str:
-    """The first stance word as the outlet wrote it ("oppose", "are concerned")."""
-    first = next(stance_hits(cell.text), None)
-    return f"“{cell.text[first[1] : first[2]]}”" if first else ""
+    """The first stance word as the outlet wrote it ("oppose", "are concerned"), of an actor's own cue: a stance
+    is what a source does ("Karsa and Velmar oppose …"), not a word of the narration ("the campaign against
+    Kyiv", "If he returns")."""
+    for attribution in cell.unit.attributions:
+        if attribution.speaker is None:
+            continue
+        first = next(stance_hits(attribution.cue.text), None)
+        if first:
+            return f"“{attribution.cue.text[first[1] : first[2]]}”"
+    return ""
 
 
 def numbers(cell: Cell) -> str:

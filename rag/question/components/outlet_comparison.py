@@ -174,9 +174,14 @@ def _line_up(plan: Plan, answers: list[OutletAnswer], library: Library, named: b
         answering = sorted(answering, key=lambda a: -a.answered)[: settings.VALUES_CITED]
     asked = NUMBER.findall(plan.searched)  # not the digits of an outlet's name ("B98.5")
     chosen: list[NodeWithScore] = []
+    # An outlet the question names is cited as a question asked of it alone would be (up to `MAX_CITED` passages
+    # from `CITED_AT`: its answer is often in its second or third sentence); of a whole story's outlets, each
+    # cites a second passage only when the ranker rates it as answering too.
+    most, cited_at = (settings.MAX_CITED, settings.CITED_AT) if named else (2, settings.ANSWERING_AT)
     for outlet_answer in answering:
         best, *others = outlet_answer.hits
-        chosen += [best] + [hit for hit in others[:1] if hit.node.metadata.get("answers", 0.0) >= settings.ANSWERING_AT]
+        also = [hit for hit in others if hit.node.metadata.get("answers", 0.0) >= cited_at]
+        chosen += [best, *also[: most - 1]]
         if plan.credits:
             chosen += _crediting(outlet_answer.hits[: settings.CREDIT_WINDOW], chosen, library)
     answered = cite_passages(plan, chosen, library)
