@@ -28,8 +28,10 @@ from rag.models.encoder import embed_model
 from rag.models.linear import decision_model
 from rag.models.relevance import relevance_model
 from rag.question import components
+from rag.question.answer import Citation
 from rag.question.answer_phrase import answer_phrase
 from rag.question.components import actor_comparison, did_say, fact, sources
+from rag.question.compose import answer_line
 from rag.question.plan import Kind, Plan, understand
 from rag.question.verify import verify
 from rag.store.speaker_index import StoredAttribution
@@ -279,3 +281,21 @@ def test_the_answer_phrase_is_of_the_asked_type(library: MemoryLibrary, question
     )
     found = answer_phrase(understand(question, library.names()), sentence, 0, len(sentence))
     assert found is not None and found.text == phrase
+
+
+def test_a_stretch_of_time_the_recogniser_misses_is_found_and_only_values_of_what_was_asked_are_lined_up(
+    library: MemoryLibrary,
+) -> None:
+    plan = understand(
+        "Do the outlets agree on how long the ferry had been sailing when the radio failed?", library.names()
+    )
+    first = "An hour into its crossing, the ferry's radio failed."
+    found = answer_phrase(plan, first, 0, len(first))
+    assert found is not None and found.text == "An hour"
+    second = "Fuel for about 40 hours remained aboard, the operator said."
+    texts = {"a": first, "b": second}
+    citations = [
+        Citation(1, "a", "Harbour Post", 0, len(first), first),
+        Citation(2, "b", "Valley Times", 0, len(second), second),
+    ]
+    assert answer_line(plan, citations, texts) == "“An hour” [1]"  # 40 hours of fuel is another quantity

@@ -41,6 +41,13 @@ TIME_UNITS = re.compile(
     r"\b(?:seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|century|centuries)\b", re.IGNORECASE
 )
 ASKS_LENGTH = re.compile(r"\bhow long (?:is|was|are|were)\b", re.IGNORECASE)
+# A stretch of time the recogniser can miss, at the start of a sentence above all ("An hour into its descent, …").
+STRETCH = re.compile(
+    r"\b(?:(?:about|around|nearly|almost|some|over|more than|less than)\s+)?"
+    r"(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|several|a few|\d+(?:\.\d+)?)"
+    r"(?:[- ]and[- ]a[- ]half)?[- ]" + TIME_UNITS.pattern[2:],
+    re.IGNORECASE,
+)
 # How a number attaches to the noun it counts ("5,000 residents", "an 11-nation bloc").
 COUNTING = ("nummod", "quantmod", "compound")
 
@@ -85,8 +92,24 @@ def answer_phrase(plan: Plan, text: str, start: int, end: int) -> Span | None:
             if head.i >= last and head.pos_ in ("NOUN", "PROPN") and entity.root.dep_ in COUNTING:
                 last = head.i + 1
         counted = content_terms(doc[first:last].text)
-        found.append((not matched(wanted, counted), first, doc[first:last]))
+        found.append((not matched(wanted, counted), doc[first].idx, doc[last - 1].idx + len(doc[last - 1])))
+    if plan.expects == "duration":
+        for match in STRETCH.finditer(doc.text):
+            if match[0].lower() not in asked and all(match.end() <= a or b <= match.start() for _, a, b in found):
+                found.append((True, match.start(), match.end()))
     if not found:
         return None
-    _, _, best = min(found, key=lambda item: (item[0], item[1]))
-    return Span.of(text, start + best.start_char, start + best.end_char)
+    _, first_char, end_char = min(found, key=lambda item: (item[0], item[1]))
+    return Span.of(text, start + first_char, start + end_char)
+
+
+# Words either side of an answer phrase that may say what it is a value of.
+CONTEXT_WORDS = 8
+
+
+def tells_what_is_asked(plan: Plan, text: str, phrase: Span, start: int, end: int) -> bool:
+    """Whether the words around an answer phrase in its sentence (`text[start:end]`) hold one the question asks
+    about: “about two hours after diving” answers "How long had it been diving?"; “about 40 hours” of oxygen in
+    the same sentence does not."""
+    around = text[start : phrase.start].split()[-CONTEXT_WORDS:] + text[phrase.end : end].split()[:CONTEXT_WORDS]
+    return bool(matched(plan.words - plan.names, content_terms(" ".join(around))))

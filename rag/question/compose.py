@@ -14,7 +14,7 @@ from rag.actors.names import ActorNames
 from rag.attribution.spans import Attribution, Span
 from rag.index.terms import content_terms, matched
 from rag.question.answer import Answer, Citation, cite
-from rag.question.answer_phrase import answer_phrase
+from rag.question.answer_phrase import answer_phrase, tells_what_is_asked
 from rag.question.answerable import answers
 
 if TYPE_CHECKING:
@@ -88,15 +88,22 @@ def answer_line(plan: Plan, citations: list[Citation], texts: dict[str, str]) ->
     """The answer phrases of the given cited sentences (those the ranker rates as answering), each quoted and
     cited, alike values together: “400,000 homes” [1][2], “500,000 homes” [3] (the outlets differ). Outlets
     differ only when two of them give different values (one outlet's two figures are two facts), and agree when
-    two or more give one value, however each writes it ("66%" / "66 per cent", "about 3,000" / "some 3,000")."""
+    two or more give one value, however each writes it ("66%" / "66 per cent", "about 3,000" / "some 3,000").
+    When some values sit beside a word the question asks about (`tells_what_is_asked`), only those are shown."""
+    phrases = []
+    for citation in citations:
+        text = texts[citation.article_id]
+        phrase = answer_phrase(plan, text, citation.start, citation.end)
+        if phrase is not None:
+            phrases.append((citation, phrase, tells_what_is_asked(plan, text, phrase, citation.start, citation.end)))
+    if any(about for _, _, about in phrases):  # values of what was asked, not every value of the type
+        phrases = [found for found in phrases if found[2]]
     cited: dict[str, list[Citation]] = {}
     shown: dict[str, str] = {}
-    for citation in citations:
-        phrase = answer_phrase(plan, texts[citation.article_id], citation.start, citation.end)
-        if phrase is not None:
-            value = compared_value(phrase.text)
-            shown.setdefault(value, phrase.text)
-            cited.setdefault(value, []).append(citation)
+    for citation, phrase, _ in phrases:
+        value = compared_value(phrase.text)
+        shown.setdefault(value, phrase.text)
+        cited.setdefault(value, []).append(citation)
     if not cited:
         return None
     line = ", ".join(f"“{shown[value]}” " + "".join(f"[{c.n}]" for c in found) for value, found in cited.items())
