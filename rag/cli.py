@@ -126,7 +126,6 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="instead: MAP and MRR on the WikiQA / TrecQA test files in this folder (or this file)",
     )
-    ev.add_argument("--paraphrase", type=Path, help="instead: the claim model's accuracy and F1 on an MSRP test file")
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--no-ingest", action="store_true", help="evaluate what is indexed, skip ingesting")
     ev.add_argument("--no-baseline", action="store_true", help="skip the plain dense baseline")
@@ -275,13 +274,6 @@ def cmd_add(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from rag.evaluation.qa import below_thresholds, evaluate, format_table, story_folder
 
-    if args.paraphrase:
-        from rag.evaluation.paraphrase import paraphrase_scores, read_msrp
-        from rag.models.same_claim import same_claim
-
-        scores = paraphrase_scores(read_msrp(args.paraphrase), same_claim)
-        print(json.dumps(scores, indent=2) if args.json else "\t".join(f"{k} {v}" for k, v in scores.items()))
-        return 0
     if args.answer_selection:
         from rag.evaluation.answer_selection import score_tests
 

@@ -109,15 +109,13 @@ CONTEXT_WINDOW = 4096
 
 # Two outlets' sentences carry the same claim at this bi-encoder cosine or more (story claims and article pairs).
 ALIGN_COSINE = 0.7
-# A story's claims. The claim model reads each pair of sentences of two articles that are each other's closest
-# (stored embeddings) and from CLAIM_CANDIDATE_COSINE to SAME_CLAIM_COSINE alike; other pairs count as the same
-# claim when at least SAME_CLAIM_COSINE alike. Claims merge while their pairs average SAME_CLAIM_AT or more, with
-# at most CLAIM_SENTENCES_PER_OUTLET sentences of one outlet. Chosen on the labelled pairs of ../shared/realnews
-# (eval/outlets/; `python -m rag eval-outlets`): from 0.5 / 0.6 / 2, precision rose from 0.88 / 0.76 to
-# 0.94 / 0.96 (SVB / measles) at the same recall, and the largest claim shrank from 11 / 20 sentences to 5 / 11;
-# reading from 0.4 rather than 0.3 scores the same there and makes a story's first matrix a quarter faster.
+# A story's claims. The claim-pair model (`rag/compare/claim_pairs.py`) scores every pair of sentences of two
+# articles at least CLAIM_CANDIDATE_COSINE alike (stored embeddings); claims merge while their pairs average
+# SAME_CLAIM_AT or more, with at most CLAIM_SENTENCES_PER_OUTLET sentences of one outlet. With the cross-encoder
+# these replaced, set on the labelled pairs of ../shared/realnews (eval/outlets/; `python -m rag eval-outlets`):
+# one sentence per outlet rather than two raised precision from 0.88 / 0.76 to 0.94 / 0.96 (SVB / measles) at the
+# same recall and shrank the largest claim from 11 / 20 sentences to 5 / 11; the model's own probability threshold.
 CLAIM_CANDIDATE_COSINE = 0.4
-SAME_CLAIM_COSINE = 0.6
 SAME_CLAIM_AT = 0.5
 CLAIM_SENTENCES_PER_OUTLET = 1
 # Articles are one story when their mean unit vectors are this close and their dates within STORY_DAYS.

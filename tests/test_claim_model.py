@@ -1,6 +1,6 @@
-"""The claim model (do two outlets' sentences carry the same claim?), its public test reader and scores, the
-hand-label scorer, and where the product uses it: a story's claims, each outlet's reading of an actor, every
-outlet's value for a quantity, and outlet questions answered in the direction asked."""
+"""The claim-pair model (do two outlets' sentences carry the same claim?), the hand-label scorer, and where the
+product uses it: a story's claims, each outlet's reading of an actor, every outlet's value for a quantity, and
+outlet questions answered in the direction asked."""
 
 from __future__ import annotations
 
@@ -9,19 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from rag.compare.claim_pairs import Sentence, pair_signals
 from rag.compare.story_claims import claims
 from rag.engine import Engine
 from rag.evaluation.outlet_labels import claim_pair_scores, score_outlet_labels
-from rag.evaluation.paraphrase import accuracy_f1, read_msrp
-from rag.models.same_claim import same_claim
+from rag.models.encoder import embed_model
+from rag.models.linear import claim_pair_model
 from tests.conftest import make_engine, run_cli
 
 DUNMERE = Path("eval/fixtures/dunmere")
-MSRP = (
-    "\ufeffQuality\t#1 ID\t#2 ID\t#1 String\t#2 String\n"
-    '1\t1\t2\tThe dam would power 400,000 homes.\tAbout 400,000 homes would get power from the "dam".\n'
-    "0\t3\t4\tThe dam would power 400,000 homes.\tThe dam would cost 2 billion.\n"
-)
 
 
 @pytest.fixture(scope="module")
@@ -31,19 +27,19 @@ def dunmere_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     return engine
 
 
-def test_msrp_rows_are_read_with_their_quotes_and_labels(tmp_path: Path) -> None:
-    (tmp_path / "test.txt").write_text(MSRP, encoding="utf-8")
-    pairs = read_msrp(tmp_path / "test.txt")
-    assert [p.same for p in pairs] == [True, False] and pairs[0].b.endswith('from the "dam".')
-    assert accuracy_f1([True, False, True], [True, True, False]) == (1 / 3, 0.5)
+def test_the_model_tells_a_restatement_from_another_claim_on_the_same_subject() -> None:
+    first = "Karsa and Velmar oppose the dam, saying it would cut the river's flow downstream."
+    restated = "The dam is opposed by Velmar and Karsa, who say it would cut the flow of the river downstream."
+    other = "The dam would supply power to 400,000 homes by 2029, the energy minister said."
+    vectors = embed_model().get_text_embedding_batch([first, restated, other])
 
+    def probability(a: int, b: int) -> float:
+        texts = (first, restated, other)
+        cosine = sum(x * y for x, y in zip(vectors[a], vectors[b], strict=True))
+        return claim_pair_model().probability(pair_signals(cosine, Sentence.of(texts[a]), Sentence.of(texts[b])))
 
-def test_the_model_tells_a_paraphrase_from_a_different_claim_on_the_same_subject() -> None:
-    paraphrase = ("Karsa and Velmar oppose the project.", "The project is opposed by Velmar and Karsa.")
-    other_claim = ("Karsa and Velmar oppose the project.", "The project would supply power to 400,000 homes.")
-    same, different = same_claim([paraphrase, other_claim])
-    assert same > 0.5 > different
-    assert same_claim([paraphrase[::-1]])[0] == pytest.approx(same), "the order of the two sentences does not matter"
+    assert probability(0, 1) > 0.5 > probability(0, 2)
+    assert probability(1, 0) == pytest.approx(probability(0, 1)), "the order of the two sentences does not matter"
 
 
 def test_claim_pairs_are_scored_by_the_claims_their_sentences_fall_in(dunmere_engine: Engine) -> None:

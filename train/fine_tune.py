@@ -1,4 +1,4 @@
-"""The training loop the cross-encoders share (`relevance_model.py`, `claim_model.py`): binary cross-entropy
+"""The training loop of the cross-encoders (`relevance_model.py`): binary cross-entropy
 per pair, AdamW with linear warm-up and decay, batches of similar length, the epoch with the best dev score
 kept as float16 weights with the tokenizer beside them."""
 

@@ -1,13 +1,13 @@
 """A story's claims across all its outlets: which outlets carry each claim, in their exact words, and how
 their accounts differ.
 
-Whether two outlets' sentences carry the same claim is decided by the claim model (a cross-encoder trained
-on news paraphrase pairs, `rag/models/same_claim.py`), read on the pairs of sentences of two articles that
-are each other's closest by stored embedding (pairs the embeddings call very alike or unalike are not read).
-Claims are merged best pair first while all the pairs between them are on average rated the same claim; a
-claim may hold two sentences of one outlet. For
-each claim the cells are compared: stance words, numbers, people named, name spellings, hedges, speakers and
-relays, and claims an outlet credits to itself. Every difference quotes the outlets' own words.
+Whether two outlets' sentences carry the same claim is decided by the claim-pair model (a logistic regression
+over the pair's embedding cosine, shared words and figures, fitted on hand-labelled pairs of real coverage,
+`rag/compare/claim_pairs.py`), on every pair of sentences of two articles that are alike enough to be read.
+Claims are merged best pair first while all the pairs between them are on average rated the same claim, with
+at most `CLAIM_SENTENCES_PER_OUTLET` sentences of one outlet. For each claim the cells are compared: stance
+words, numbers, people named, name spellings, hedges, speakers and relays, and claims an outlet credits to
+itself. Every difference quotes the outlets' own words.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from itertools import combinations
 
 import numpy as np
 
@@ -25,19 +24,11 @@ from rag.attribution.cues import HEDGE_ADVERBS
 from rag.attribution.extract import nlp
 from rag.attribution.spans import Span
 from rag.compare.article_pairs import ArticleView, UnitView, edit_distance
+from rag.compare.claim_pairs import NUMBER, same_claim_scores
 from rag.compare.stance_words import stance_hits
 from rag.compare.wire_copy import same_text_groups
 from rag.ingest.articles import Article
-from rag.models.same_claim import same_claim
 
-NUMBER = re.compile(r"\d[\d,.]*\d|\d")
-# A figure written in digits or words ("18", "eighteen", "a dozen", "two hours").
-COUNTS = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
-    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|"
-    r"millions?|billions?|dozens?|half)\b",
-    re.IGNORECASE,
-)
 HEDGES = re.compile(r"\b(?:" + "|".join(sorted(HEDGE_ADVERBS)) + r"|it is (?:understood|believed|thought))\b", re.I)
 RELAYS = ("told", "according_to", "cited_by")
 # Outlets named with the most common value of a difference; more are counted instead.
@@ -241,35 +232,6 @@ def spelling_variants(claims: list[Claim]) -> list[str]:
     return found
 
 
-def _same_claim_scores(views: list[ArticleView]) -> np.ndarray:
-    """How likely each two sentences of the story carry the same claim (rows and columns: every article's
-    units in order). Sentences of two articles that are each other's closest by stored embedding, at least
-    `CLAIM_CANDIDATE_COSINE` alike, are read by the claim model; other pairs, and pairs at least
-    `SAME_CLAIM_COSINE` alike, count as the same claim when their embeddings are that alike."""
-    vectors = np.array([u.vector for view in views for u in view.units])
-    article = np.array([a for a, view in enumerate(views) for _ in view.units])
-    similarity = vectors @ vectors.T
-    scores = (similarity >= settings.SAME_CLAIM_COSINE).astype(np.float32)
-    read = []
-    for a, b in combinations(range(len(views)), 2):
-        rows, columns = np.flatnonzero(article == a), np.flatnonzero(article == b)
-        if not len(rows) or not len(columns):
-            continue
-        block = similarity[np.ix_(rows, columns)]
-        best_in_b, best_in_a = block.argmax(axis=1), block.argmax(axis=0)
-        for i, j in enumerate(best_in_b):
-            if best_in_a[j] == i and settings.CLAIM_CANDIDATE_COSINE <= block[i, j] < settings.SAME_CLAIM_COSINE:
-                read.append((int(rows[i]), int(columns[j])))
-    texts = [unit.span.text for view in views for unit in view.units]
-    for (x, y), probability in zip(read, same_claim([(texts[x], texts[y]) for x, y in read]), strict=True):
-        scores[x, y] = scores[y, x] = probability
-    # A figure is part of a claim: a sentence that gives one and a sentence that gives none ("has not said how
-    # many") do not carry the same claim, however alike they read.
-    counted = np.array([bool(COUNTS.search(text)) for text in texts])
-    scores[counted[:, None] != counted[None, :]] = 0.0
-    return scores
-
-
 def claims(views: list[ArticleView]) -> list[Claim]:
     """The story's claims, those carried by most outlets first, then in the first article's order. Sentences
     are merged into claims best pair first, two claims only when all the pairs between them are on average
@@ -279,7 +241,7 @@ def claims(views: list[ArticleView]) -> list[Claim]:
     if not cells:
         return []
     article = [a for a, view in enumerate(views) for _ in view.units]
-    scores = _same_claim_scores(views)
+    scores = same_claim_scores(views)
     claim_of = list(range(len(cells)))
     members = {n: [n] for n in range(len(cells))}
     likely = np.argwhere(np.triu(scores >= settings.SAME_CLAIM_AT, k=1))

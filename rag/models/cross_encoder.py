@@ -1,5 +1,5 @@
 """Cross-encoders trained here: a pair of texts in, the probability of one relation out (this sentence answers
-this question; these two sentences carry the same claim).
+this question).
 
 Each is all-MiniLM-L6-v2's encoder with a one-logit head, fine-tuned in `train/`, reading
 `[CLS] first [SEP] second [SEP] context [SEP]` (the context, optional, is the sentence before the second).
@@ -40,13 +40,10 @@ def word_pieces(folder: Path) -> Tokenizer:
     return tokenizer
 
 
-def pair_pieces(
-    tokenizer: Tokenizer, question: str, sentence: str, context: str = "", first_pieces: int = QUESTION_PIECES
-) -> tuple[list[int], list[int]]:
-    """Piece ids and segment ids of one input: the question (or first sentence), then the sentence and its
-    context (segment 1)."""
+def pair_pieces(tokenizer: Tokenizer, question: str, sentence: str, context: str = "") -> tuple[list[int], list[int]]:
+    """Piece ids and segment ids of one input: the question, then the sentence and its context (segment 1)."""
     cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
-    asked = tokenizer.encode(question, add_special_tokens=False).ids[:first_pieces]
+    asked = tokenizer.encode(question, add_special_tokens=False).ids[:QUESTION_PIECES]
     said = tokenizer.encode(sentence, add_special_tokens=False).ids[:SENTENCE_PIECES]
     ids = [cls, *asked, sep, *said, sep]
     if context:
@@ -69,11 +66,11 @@ def batch_arrays(tokenizer: Tokenizer, rows: list[tuple[list[int], list[int]]]) 
 
 
 class CrossEncoder:
-    def __init__(self, tokenizer: Tokenizer, logits: Logits, first_pieces: int = QUESTION_PIECES) -> None:
-        self.tokenizer, self.logits, self.first_pieces = tokenizer, logits, first_pieces
+    def __init__(self, tokenizer: Tokenizer, logits: Logits) -> None:
+        self.tokenizer, self.logits = tokenizer, logits
 
     @classmethod
-    def load(cls, folder: Path, first_pieces: int = QUESTION_PIECES) -> CrossEncoder:
+    def load(cls, folder: Path) -> CrossEncoder:
         """The shipped model run with ONNX Runtime, from an export cached under the weights' digest."""
         go_offline()
         if not (folder / "config.json").exists():
@@ -81,7 +78,7 @@ class CrossEncoder:
         digest = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()[:16]
         onnx_file = MODEL_CACHE / f"{folder.name}-{digest}.onnx"
         exported(onnx_file, lambda: logits_module(folder), INPUTS, "logits", {0: "batch"})
-        return cls(word_pieces(folder), onnx_logits(onnx_file), first_pieces)
+        return cls(word_pieces(folder), onnx_logits(onnx_file))
 
     def scores(self, question: str, passages: Sequence[tuple[str, str]]) -> np.ndarray:
         """The probability that each (sentence, context) answers the question."""
@@ -90,7 +87,7 @@ class CrossEncoder:
     def pair_scores(self, pairs: Sequence[tuple[str, str, str]]) -> np.ndarray:
         """The probability of the relation for each (first, second, context); inputs of similar length are
         batched together, so padding stays short."""
-        rows = [pair_pieces(self.tokenizer, *pair, first_pieces=self.first_pieces) for pair in pairs]
+        rows = [pair_pieces(self.tokenizer, *pair) for pair in pairs]
         order = sorted(range(len(rows)), key=lambda i: len(rows[i][0]))
         found = np.zeros(len(rows), dtype=np.float32)
         for first in range(0, len(order), BATCH):

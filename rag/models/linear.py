@@ -1,5 +1,6 @@
 """Small linear models fitted here (logistic regressions over named signals), shipped as JSON: which passage
-answers a question, and whether any does (`answer_decision/`, fitted by `train/answer_decision.py`).
+answers a question, and whether any does (`answer_decision/`, fitted by `train/answer_decision.py`); whether two
+outlets' sentences carry the same claim (`claim_pairs/`, fitted by `train/claim_pairs.py`).
 
 A model is its feature names, the mean and scale each feature is standardised with, one weight per feature
 and a bias; it reads features by name, so the code that computes them and the model cannot drift apart
@@ -16,6 +17,7 @@ from functools import cache
 from pathlib import Path
 
 DECISION_DIR = Path(__file__).resolve().parent / "answer_decision"
+CLAIM_PAIRS_DIR = Path(__file__).resolve().parent / "claim_pairs"
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,16 @@ class LinearModel:
 @cache
 def decision_model(name: str) -> LinearModel:
     """One of the shipped decision models: "passage" (does this passage answer?) or "question" (does any?)."""
-    path = DECISION_DIR / f"{name}.json"
+    return _load(DECISION_DIR / f"{name}.json", "train/answer_decision.py")
+
+
+@cache
+def claim_pair_model() -> LinearModel:
+    """Do two outlets' sentences carry the same claim (`rag/compare/claim_pairs.py`)?"""
+    return _load(CLAIM_PAIRS_DIR / "pair.json", "train/claim_pairs.py")
+
+
+def _load(path: Path, script: str) -> LinearModel:
     if not path.is_file():
-        raise FileNotFoundError(f"no model {path}; fit it with train/answer_decision.py")
+        raise FileNotFoundError(f"no model {path}; fit it with {script}")
     return LinearModel.from_dict(json.loads(path.read_text(encoding="utf-8")))
