@@ -32,13 +32,12 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
+from linear_fit import fit, in_use  # train/linear_fit.py, beside this script
 
 from rag import settings
 from rag.config import PROJECT_ROOT, Config
@@ -190,16 +189,6 @@ def examples(story: Story, borrowed: list[str], rng: random.Random) -> list[Exam
     return found
 
 
-def fit(names: list[str], rows: list[dict[str, float]], labels: list[bool], balanced: bool) -> LinearModel:
-    from sklearn.linear_model import LogisticRegression
-
-    x = np.array([[row[n] for n in names] for row in rows])
-    mean, scale = x.mean(0), x.std(0) + 1e-9
-    model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced" if balanced else None)
-    model.fit((x - mean) / scale, np.array(labels))
-    return LinearModel.fitted(names, mean, scale, model.coef_[0], model.intercept_[0])
-
-
 def fit_passages(chosen: list[Example]) -> LinearModel:
     """The answer ranker, on the candidates of answerable questions whose answer is among them."""
     rows, labels = [], []
@@ -208,7 +197,7 @@ def fit_passages(chosen: list[Example]) -> LinearModel:
             for signals, label in example.passages:
                 rows.append(signals)
                 labels.append(label)
-    return fit(list(rows[0]), rows, labels, balanced=False)
+    return fit(rows, labels, C, balanced=False)
 
 
 def ranked(example: Example, ranker: LinearModel) -> list[NodeWithScore]:
@@ -225,22 +214,12 @@ def fit_decision(chosen: list[Example], ranker: LinearModel, public: set[str]) -
     answerable and unanswerable questions weigh alike."""
     chosen = [e for e in chosen if e.story not in public]
     rows = [question_signals(e.plan, ranked(e, ranker), e.actors, e.unknown) for e in chosen]
-    return fit(list(rows[0]), rows, [e.answerable for e in chosen], balanced=True)
+    return fit(rows, [e.answerable for e in chosen], C, balanced=True)
 
 
-@contextmanager
-def models_in_use(ranker: LinearModel, decision: LinearModel) -> Iterator[None]:
+def models_in_use(ranker: LinearModel, decision: LinearModel) -> AbstractContextManager[None]:
     """The product answers with these models while the block runs (the leave-one-story-out score)."""
-    with tempfile.TemporaryDirectory() as folder:
-        write(Path(folder), ranker, decision, {})
-        before = linear.DECISION_DIR
-        linear.DECISION_DIR = Path(folder)
-        linear.decision_model.cache_clear()
-        try:
-            yield
-        finally:
-            linear.DECISION_DIR = before
-            linear.decision_model.cache_clear()
+    return in_use("DECISION_DIR", {"passage": ranker, "question": decision}, linear.decision_model)
 
 
 def leave_one_out(all_stories: list[Story], found: list[Example]) -> dict:

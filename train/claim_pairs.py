@@ -17,11 +17,11 @@ import argparse
 import json
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import numpy as np
+from linear_fit import fit, in_use  # train/linear_fit.py, beside this script
 
 from rag.compare.article_pairs import ArticleView
 from rag.compare.claim_pairs import Sentence, pair_signals
@@ -60,29 +60,9 @@ def labelled_signals(views: list[ArticleView], pairs: list[dict]) -> list[dict[s
     return rows
 
 
-def fit(rows: list[dict[str, float]], labels: list[bool]) -> LinearModel:
-    from sklearn.linear_model import LogisticRegression
-
-    names = list(rows[0])
-    x = np.array([[row[n] for n in names] for row in rows])
-    mean, scale = x.mean(0), x.std(0) + 1e-9
-    model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit((x - mean) / scale, labels)
-    return LinearModel.fitted(names, mean, scale, model.coef_[0], model.intercept_[0])
-
-
-@contextmanager
-def model_in_use(model: LinearModel) -> Iterator[None]:
+def model_in_use(model: LinearModel) -> AbstractContextManager[None]:
     """The product builds claims with this model while the block runs."""
-    with tempfile.TemporaryDirectory() as folder:
-        (Path(folder) / "pair.json").write_text(json.dumps(model.to_dict()), encoding="utf-8")
-        before = linear.CLAIM_PAIRS_DIR
-        linear.CLAIM_PAIRS_DIR = Path(folder)
-        linear.claim_pair_model.cache_clear()
-        try:
-            yield
-        finally:
-            linear.CLAIM_PAIRS_DIR = before
-            linear.claim_pair_model.cache_clear()
+    return in_use("CLAIM_PAIRS_DIR", {"pair": model}, linear.claim_pair_model)
 
 
 def rounded(scores: dict) -> dict:
@@ -108,7 +88,11 @@ def main() -> int:
             rows[story] = labelled_signals(views[story], pairs)
             labels[story] = [bool(p["same_claim"]) for p in pairs]
             print(f"{story}: {len(pairs)} pairs, {sum(labels[story])} same", flush=True)
-        model = fit([r for s in stories for r in rows[s]], [y for s in stories for y in labels[s]])
+
+        def fitted_on(names: list[str]) -> LinearModel:
+            return fit([r for s in names for r in rows[s]], [y for s in names for y in labels[s]], C, balanced=True)
+
+        model = fitted_on(stories)
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "pair.json").write_text(json.dumps(model.to_dict(), indent=1) + "\n", encoding="utf-8")
         linear.claim_pair_model.cache_clear()
@@ -119,7 +103,7 @@ def main() -> int:
             others = [s for s in stories if s != story]
             pairs = read_jsonl(args.labels / story / "claim-pairs.jsonl")
             shipped = claim_pair_scores(claims(views[story]), pairs)
-            with model_in_use(fit([r for s in others for r in rows[s]], [y for s in others for y in labels[s]])):
+            with model_in_use(fitted_on(others)):
                 held = claim_pair_scores(claims(views[story]), pairs)
             record.setdefault("leave_one_story_out", {})[story] = {
                 "held_out": rounded(held),
