@@ -136,7 +136,8 @@ def ask_each(plan: Plan, library: Library, outlets: dict[str, list[str]]) -> lis
         answered = answered_probability(plan, hits, library) if hits else 0.0
         crediting = _crediting_names(plan, library, article_ids)
         if crediting:
-            hits = crediting + [hit for hit in hits if _unit_of(hit) not in {_unit_of(c) for c in crediting}]
+            credited = {_unit_of(hit) for hit in crediting}
+            hits = crediting + [hit for hit in hits if _unit_of(hit) not in credited]
         found.append(OutletAnswer(outlet, hits, answered, credits_asked=bool(crediting)))
     return found
 
@@ -164,8 +165,9 @@ def _crediting_names(plan: Plan, library: Library, article_ids: list[str]) -> li
 
 
 def _line_up(plan: Plan, answers: list[OutletAnswer], library: Library, named: bool) -> Answer:
-    """Each answering outlet's best passage (a second one when the ranker rates it answering too), cited under
-    the outlet; a first line saying which outlets answer and which do not. When the question names figures
+    """Each answering outlet's best passages (see `most` below; for a crediting question, also those naming a
+    news organisation it credits), cited under the outlet; a first line saying which outlets answer and which do
+    not. When the question names figures
     ("Which outlets say the dam would power 400,000 homes?"), an outlet whose passage gives other figures
     does not count as answering; it is shown with its figures."""
     answering = [a for a in answers if a.answers]
