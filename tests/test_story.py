@@ -127,6 +127,10 @@ def test_story_command(dunmere_engine: Engine) -> None:
         ),
         ("Which sources does the Coast Herald report rely on?", ["Coast Herald (2025-09-03) relies on these sources:"]),
         ("How did the crowd at the lantern festival compare across the outlets?", ["Only Coast Herald"]),
+        (  # a sentence before the question only sets the scene: every claim the Ledger lacks is asked for
+            "Karsa Today and the Ledger cover the dam. What does the Ledger include that Karsa Today leaves out?",
+            ["The Ostrian Ledger carries 2 claim(s) missing from Karsa Today"],
+        ),
         (
             "What does the state media coverage include that the other outlets leave out?",
             ["The state media coverage carries 1 claim(s) missing from the other outlets:", "has not said how many"],
@@ -196,6 +200,11 @@ def test_outlets_are_recognised_by_name_word_or_id() -> None:
     assert outlets_named("Which outlet quotes the Ledger Gazette?", outlets, names)[0] == {}, (
         "a word of an outlet's name inside a longer name is not the outlet"
     )
+    dotted = Outlets({"Harbour A.M.": ("harbour-am",), "Karsa Today": ("karsa-today-dunmere-dam",)})
+    assert outlets_named("Do Harbour A.M. and Karsa Today agree?", dotted, names)[0].keys() == {
+        "Harbour A.M.",
+        "Karsa Today",
+    }
 
 
 def test_outlets_running_one_text_are_named_and_counted_once(dunmere_engine: Engine, matrix: dict) -> None:

@@ -160,7 +160,7 @@ def outlet_mentions(question: str, outlets: Outlets, names: ActorNames) -> list[
     for outlet in sorted(outlets.articles, key=len, reverse=True):
         full = re.escape(re.sub(r"^the\s+", "", outlet, flags=re.IGNORECASE))
         own = [re.escape(w) + (REPORT_AHEAD if names.actors(w) else "") for w in outlets.own_words.get(outlet, [])]
-        candidates.append((outlet, re.compile(r"\b(?:the\s+)?" + full + r"\b(?:['’]s)?", re.IGNORECASE), False))
+        candidates.append((outlet, re.compile(r"\b(?:the\s+)?" + full + r"(?!\w)(?:['’]s)?", re.IGNORECASE), False))
         if own:
             candidates.append((outlet, re.compile(r"\b(?:the\s+)?(?:" + "|".join(own) + r")\b(?:['’]s)?"), True))
     mentions: list[tuple[str, int, int]] = []

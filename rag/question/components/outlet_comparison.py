@@ -86,6 +86,14 @@ def _position(question: str, outlet: str) -> int:
 OMISSION_WORDS = frozenset(content_terms("include includes leave leaves left out omit omits mention mentions report"))
 
 
+def _asks_every_omission(plan: Plan) -> bool:
+    """ "What does A include that B leaves out?" names no topic: the sentence asking it holds no other word (a
+    sentence before it, "A and B run the same wire story.", only sets the scene)."""
+    sentences = re.split(r"(?<=[.?!])\s+", plan.searched)
+    asking = next((s for s in reversed(sentences) if LEAVES_OUT.search(s)), plan.searched)
+    return content_terms(asking) <= OMISSION_WORDS
+
+
 def _includes_and_omits(question: str, named: list[str], omission: int) -> tuple[str, str]:
     """Of two outlets a question names, the one whose report includes something and the one that leaves it out:
     the one named last before "leaves out" / "does not" omits it ("Which names does Dawn give that The Japan
@@ -206,7 +214,7 @@ def _line_up(plan: Plan, answers: list[OutletAnswer], library: Library, named: b
     share = f"All {len(answers)}" if len(giving) == len(answers) else f"{len(giving)} of {len(answers)}"
     lines = [f"{share} outlets answer this: {listed}." if giving else f"None of {len(answers)} outlets answers this."]
     if silent and named:
-        lines[0] += " Not given by " + ", ".join(silent) + "."
+        lines[0] += " Not given by " + ", ".join(silent) + ("" if silent[-1].endswith(".") else ".")  # "City A.M."
     elif silent:
         lines[0] += f" The other {len(silent)} do not."
     lines += _same_text(giving, library, answered.citations)
@@ -383,7 +391,7 @@ def answer(plan: Plan, library: Library) -> Answer | None:
     leaves_out = LEAVES_OUT.search(plan.question)
     if len(named) == 2 and leaves_out:
         first, second = _includes_and_omits(plan.question, named, leaves_out.start())
-        if plan.words <= OMISSION_WORDS:  # "What does A include that B leaves out?": every claim B lacks
+        if _asks_every_omission(plan):  # "What does A include that B leaves out?": every claim B lacks
             return _only_in(plan, library, everyone[first], everyone[second], (first, second))
         named = [first, second]  # "What size does A give for X that B leaves out?": X asked of each
     answers = ask_each(plan, library, {o: everyone[o] for o in named} if named else everyone)
