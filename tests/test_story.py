@@ -164,7 +164,7 @@ def test_story_command(dunmere_engine: Engine) -> None:
         ),
         (  # the outlets whose sources bear the names asked, wherever in the article they speak
             "Which outlets cite Petra Holm?",
-            ["4 of 5 outlets answer this:", "- Karsa Today: “Energy Minister Petra Holm” [", "The other 1 do not."],
+            ["4 of 5 outlets answer this:", "- Karsa Today: “Energy Minister Petra Holm” [", "The other one does not."],
         ),
     ],
 )

@@ -216,7 +216,7 @@ def _line_up(plan: Plan, answers: list[OutletAnswer], library: Library, named: b
     if silent and named:
         lines[0] += " Not given by " + ", ".join(silent) + ("" if silent[-1].endswith(".") else ".")  # "City A.M."
     elif silent:
-        lines[0] += f" The other {len(silent)} do not."
+        lines[0] += " The other one does not." if len(silent) == 1 else f" The other {len(silent)} do not."
     lines += _same_text(giving, library, answered.citations)
     if plan.credits:
         lines += _credit_lines([a.outlet for a in answering], by_outlet, answered.attributions)
