@@ -18,7 +18,7 @@ from rag.compare.article_pairs import UnitView, stories
 from rag.compare.story_claims import Cell, Claim, numbers, stance_words, story_matrix
 from rag.engine import Engine
 from rag.ingest.articles import Article
-from rag.question.compose import compared_value
+from rag.question.compose import compared_value, same_value
 from rag.question.plan import outlets_named
 from rag.question.verify import verify
 from rag.store.catalog import Outlets
@@ -230,6 +230,15 @@ def test_values_compare_however_each_outlet_writes_them() -> None:
     assert compared_value("66%") == compared_value("66 per cent")
     assert compared_value("about 3,000 residents") == compared_value("some 3,000 residents")
     assert compared_value("3,000 residents") != compared_value("5,000 residents")
+
+
+def test_a_length_agrees_in_any_unit_an_outlet_converts_it_to() -> None:
+    def same(a: str, b: str) -> bool:
+        return same_value(compared_value(a), compared_value(b))
+
+    assert same("200 km", "124 miles") and same("200 kilometers", "120 miles") and same("900 miles", "1,450 km")
+    assert not same("200 km", "300 km") and not same("200 km", "200 kg")
+    assert not same("$5m", "$5.1m"), "m is not metres: these are two amounts"
 
 
 def test_a_stance_is_an_actors_own_cue_not_a_word_of_the_narration() -> None:

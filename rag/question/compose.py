@@ -88,7 +88,8 @@ def answer_line(plan: Plan, citations: list[Citation], texts: dict[str, str]) ->
     """The answer phrases of the given cited sentences (those the ranker rates as answering), each quoted and
     cited, alike values together: “400,000 homes” [1][2], “500,000 homes” [3] (the outlets differ). Outlets
     differ only when two of them give different values (one outlet's two figures are two facts), and agree when
-    two or more give one value, however each writes it ("66%" / "66 per cent", "about 3,000" / "some 3,000").
+    two or more give one value, however each writes it ("66%" / "66 per cent", "about 3,000" / "some 3,000",
+    "200 km" / "124 miles").
     When some values sit beside a word the question asks about (`tells_what_is_asked`), only those are shown."""
     phrases = []
     for citation in citations:
@@ -102,6 +103,7 @@ def answer_line(plan: Plan, citations: list[Citation], texts: dict[str, str]) ->
     shown: dict[str, str] = {}
     for citation, phrase, _ in phrases:
         value = compared_value(phrase.text)
+        value = next((known for known in cited if same_value(known, value)), value)
         shown.setdefault(value, phrase.text)
         cited.setdefault(value, []).append(citation)
     if not cited:
@@ -124,6 +126,39 @@ def compared_value(phrase: str) -> str:
     text = ROUNDING.sub(" ", re.sub(r"(?<=\d),(?=\d{3})", "", text))
     words = re.findall(r"\d+(?:\.\d+)?|%|[^\W\d_]+", text)
     return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words)
+
+
+# A length or a mass in any unit outlets write it in: what it measures, and one unit in the base unit of that.
+UNITS: dict[str, tuple[str, float]] = {
+    **dict.fromkeys(("km", "kilometer", "kilometre"), ("length", 1000.0)),
+    **dict.fromkeys(("meter", "metre"), ("length", 1.0)),  # not "m": "$5m" is five million
+    **dict.fromkeys(("mi", "mile"), ("length", 1609.344)),
+    **dict.fromkeys(("ft", "foot", "feet"), ("length", 0.3048)),
+    **dict.fromkeys(("kg", "kilogram", "kilogramme"), ("mass", 1.0)),
+    **dict.fromkeys(("tonne", "metric ton"), ("mass", 1000.0)),
+}
+MEASURE = re.compile(r"(?P<number>\d+(?:\.\d+)?) ?(?P<unit>" + "|".join(sorted(UNITS, key=len, reverse=True)) + r")\b")
+# Measures this close are one value: outlets convert and round ("200 km (124 miles)", "200 kilometers (120 miles)").
+SAME_MEASURE = 0.05
+
+
+def measure(value: str) -> tuple[str, float] | None:
+    """A compared value's length or mass in the base unit ("200 km" -> ("length", 200000.0)), or None."""
+    found = MEASURE.search(value)
+    if found is None:
+        return None
+    kind, size = UNITS[found["unit"]]
+    return kind, float(found["number"]) * size
+
+
+def same_value(a: str, b: str) -> bool:
+    """Two compared values are one: alike, or measures of one kind within `SAME_MEASURE` of each other."""
+    if a == b:
+        return True
+    first, second = measure(a), measure(b)
+    if first is None or second is None or first[0] != second[0]:
+        return False
+    return abs(first[1] - second[1]) <= SAME_MEASURE * max(first[1], second[1])
 
 
 def compose(
