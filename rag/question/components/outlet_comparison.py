@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 from rag import settings
 from rag.attribution.spans import Attribution, Span
 from rag.compare.article_pairs import stories
+from rag.compare.claim_pairs import NUMBER
 from rag.compare.positions import ActorRow, Evidence
-from rag.compare.story_claims import NUMBER, Cell, Claim, claims
+from rag.compare.story_claims import Cell, Claim, claims
 from rag.compare.wire_copy import same_text_groups
 from rag.index.library import Library
 from rag.index.terms import content_terms, matched, name_terms
@@ -188,12 +189,13 @@ def _line_up(plan: Plan, answers: list[OutletAnswer], library: Library, named: b
     # from `CITED_AT`: its answer is often in its second or third sentence); of a whole story's outlets, each
     # cites a second passage only when the ranker rates it as answering too.
     most, cited_at = (settings.MAX_CITED, settings.CITED_AT) if named else (2, settings.ANSWERING_AT)
+    by_unit = library.attributions_by_unit({_unit_of(h)[0] for a in answering for h in a.hits}) if plan.credits else {}
     for outlet_answer in answering:
         best, *others = outlet_answer.hits
         also = [hit for hit in others if hit.node.metadata.get("answers", 0.0) >= cited_at]
         chosen += [best, *also[: most - 1]]
         if plan.credits:
-            chosen += _crediting(outlet_answer.hits[: settings.CREDIT_WINDOW], chosen, library)
+            chosen += _crediting(outlet_answer.hits[: settings.CREDIT_WINDOW], chosen, by_unit)
     answered = cite_passages(plan, chosen, library)
     by_outlet: dict[str, list[Citation]] = {}
     for citation in answered.citations:
@@ -240,15 +242,15 @@ def _line_up(plan: Plan, answers: list[OutletAnswer], library: Library, named: b
     return Answer(plan.question, answer_text, False, answered.citations, answered.attributions)
 
 
-def _crediting(hits: list[NodeWithScore], chosen: list[NodeWithScore], library: Library) -> list[NodeWithScore]:
+def _crediting(
+    hits: list[NodeWithScore], chosen: list[NodeWithScore], by_unit: dict[tuple[str, int], list[Attribution]]
+) -> list[NodeWithScore]:
     """Of an outlet's passages ranked for the question, those not chosen yet that credit a news organisation
-    (its speaker is one, or it was told to one): where the outlet says whose reporting it relays."""
-    article_ids = {hit.node.metadata["article_id"] for hit in hits}
-    by_unit = library.attributions_by_unit(article_ids)
+    (its speaker is one, or it was told to one): where the outlet says whose reporting it relays. `by_unit`
+    holds the attributions of the outlets' articles, read once for all of them."""
 
     def credits_an_outlet(hit: NodeWithScore) -> bool:
-        found = by_unit.get((hit.node.metadata["article_id"], int(hit.node.metadata["unit"])), [])
-        return any(a.source_kind == "outlet" or _told(a) is not None for a in found)
+        return any(a.source_kind == "outlet" or _told(a) is not None for a in by_unit.get(_unit_of(hit), []))
 
     return [hit for hit in hits if hit not in chosen and credits_an_outlet(hit)]
 
